@@ -1,0 +1,90 @@
+#include "desc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order)
+{
+    ha_type *t = calloc(1, sizeof *t);
+    if (t) {
+        t->cls = cls;
+        t->size = size;
+        t->order = order;
+    }
+    return t;
+}
+
+void ha_type_free(ha_type *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; t->fields && i < t->nfields; i++) {
+        free(t->fields[i].name);
+        ha_type_free(t->fields[i].type);
+    }
+    for (int i = 0; t->members && i < t->nfields; i++)
+        free(t->members[i].name);
+    free(t->fields);
+    free(t->members);
+    ha_type_free(t->base);
+    free(t);
+}
+
+ha_type *ha_type_copy(const ha_type *t)
+{
+    if (!t)
+        return NULL;
+    ha_type *c = malloc(sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *t;
+    c->fields = NULL;
+    c->members = NULL;
+    c->base = NULL;
+    if (t->base && !(c->base = ha_type_copy(t->base)))
+        goto fail;
+    if (t->fields) {
+        c->fields = calloc((size_t)t->nfields, sizeof *c->fields);
+        if (!c->fields)
+            goto fail;
+        for (int i = 0; i < t->nfields; i++) {
+            c->fields[i].offset = t->fields[i].offset;
+            c->fields[i].name = strdup(t->fields[i].name);
+            c->fields[i].type = ha_type_copy(t->fields[i].type);
+            if (!c->fields[i].name || !c->fields[i].type)
+                goto fail;
+        }
+    }
+    if (t->members) {
+        c->members = calloc((size_t)t->nfields, sizeof *c->members);
+        if (!c->members)
+            goto fail;
+        for (int i = 0; i < t->nfields; i++) {
+            c->members[i].value = t->members[i].value;
+            if (!(c->members[i].name = strdup(t->members[i].name)))
+                goto fail;
+        }
+    }
+    return c;
+fail:
+    ha_type_free(c);
+    return NULL;
+}
+
+uint64_t ha_sel_npoints(const ha_sel *s)
+{
+    uint64_t n = 1;
+    switch (s->kind) {
+    case HA_SEL_NONE:
+        return 0;
+    case HA_SEL_ALL:
+        for (int i = 0; i < s->rank; i++)
+            n *= s->dims[i];
+        return n;
+    case HA_SEL_SLAB:
+        for (int i = 0; i < s->rank; i++)
+            n *= s->count[i];
+        return n;
+    }
+    return 0;
+}

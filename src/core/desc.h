@@ -1,0 +1,111 @@
+/*
+ * Plain C descriptions of HDF5 datatypes, dataspaces and selections.
+ *
+ * The submitting thread may make no HDF5 call (DESIGN.md section 2), so it
+ * describes what it wants with these structs and the task turns them into
+ * HDF5 ids on the executing thread.  Nothing here includes hdf5.h, so the
+ * Python extension can fill them in without seeing HDF5 at all.
+ */
+#ifndef HA_DESC_H
+#define HA_DESC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HA_MAX_RANK 32
+
+typedef enum {
+    HA_T_INT = 1,     /* signed integer of `size` bytes */
+    HA_T_UINT,        /* unsigned integer */
+    HA_T_FLOAT,       /* IEEE float of 2, 4 or 8 bytes */
+    HA_T_BOOL,        /* h5py's bool: an int8 enum FALSE=0, TRUE=1 */
+    HA_T_COMPLEX,     /* h5py's complex: compound {r, i} of two floats */
+    HA_T_BYTES,       /* fixed-length string of `size` bytes */
+    HA_T_VLSTR,       /* variable-length string (char* in memory) */
+    HA_T_COMPOUND,    /* struct with named fields */
+    HA_T_ENUM,        /* integer enum with named values */
+    HA_T_OPAQUE,      /* anything else, read as raw bytes */
+} ha_tclass;
+
+typedef enum { HA_ORDER_LE = 0, HA_ORDER_BE = 1 } ha_order;
+typedef enum { HA_CSET_ASCII = 0, HA_CSET_UTF8 = 1 } ha_cset;
+
+typedef struct ha_type ha_type;
+
+typedef struct {
+    char *name;
+    size_t offset;
+    ha_type *type;
+} ha_field;
+
+typedef struct {
+    char *name;
+    int64_t value;
+} ha_enum_member;
+
+/*
+ * A datatype description.  A tree for compound types; every node and string
+ * is owned by its parent and released by ha_type_free().
+ */
+struct ha_type {
+    ha_tclass cls;
+    size_t size;      /* bytes of one element in memory */
+    ha_order order;
+    ha_cset cset;     /* for strings */
+    int nullpad;      /* HA_T_BYTES: 1 = null padded (numpy 'S'), 0 = null terminated */
+    int nfields;      /* HA_T_COMPOUND fields or HA_T_ENUM members */
+    ha_field *fields;
+    ha_enum_member *members;
+    ha_type *base;    /* HA_T_ENUM: the integer base type */
+};
+
+/* Allocation helpers; all return NULL on out-of-memory. */
+ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order);
+ha_type *ha_type_copy(const ha_type *t);
+void ha_type_free(ha_type *t);
+
+/* A dataspace extent: rank 0 is a scalar; `null` is H5S_NULL. */
+typedef struct {
+    int rank;
+    int null;
+    uint64_t dims[HA_MAX_RANK];
+    uint64_t maxdims[HA_MAX_RANK]; /* HA_UNLIMITED for None */
+} ha_extent;
+
+#define HA_UNLIMITED UINT64_MAX
+
+typedef enum {
+    HA_SEL_ALL = 0,   /* the whole extent */
+    HA_SEL_NONE,      /* nothing (a zero-length selection) */
+    HA_SEL_SLAB,      /* one regular hyperslab: start, stride, count */
+} ha_selkind;
+
+/*
+ * A selection in a dataspace.  For a memory buffer, `dims` is the extent of
+ * the buffer; for a dataset, the dataset's own extent is used and `dims` is
+ * ignored.
+ */
+typedef struct {
+    ha_selkind kind;
+    int rank;
+    uint64_t dims[HA_MAX_RANK];
+    uint64_t start[HA_MAX_RANK];
+    uint64_t stride[HA_MAX_RANK];
+    uint64_t count[HA_MAX_RANK];
+} ha_sel;
+
+/* Dataset creation options (h5py's create_dataset keywords). */
+typedef struct {
+    int chunked;                 /* 1: use chunk[]; the rank is the dataset's */
+    uint64_t chunk[HA_MAX_RANK];
+    int gzip;                    /* -1: none, else deflate level 0..9 */
+    int shuffle;
+    int fletcher32;
+    void *fill;                  /* NULL or one element in the dataset's type; owned */
+    int track_order;
+} ha_dcpl;
+
+/* Number of elements a selection covers given the extent dims. */
+uint64_t ha_sel_npoints(const ha_sel *s);
+
+#endif

@@ -1,0 +1,431 @@
+/*
+ * The engine: one I/O thread, one FIFO, one mutex and two conditions.
+ *
+ * Design, in the manner of libuv's threadpool and Redis' bio.c:
+ *
+ *  - `mu` protects the queue, `busy`, every task's `status`, the event set
+ *    counters and the reap list.  It is never held across an HDF5 call.
+ *  - `busy` is the right to execute HDF5 calls.  The I/O thread takes it for
+ *    each task it pops; a synchronous caller takes it when the queue is empty
+ *    and the engine idle, and runs its task inline.  Because a caller only
+ *    runs inline when nothing is queued, FIFO order holds either way.
+ *  - `work` wakes the I/O thread; `done` wakes anyone waiting for a
+ *    completion.  `done` is broadcast only when someone waits on it.
+ *  - A task stays counted in its event set until it has completed, so
+ *    "wait for the set" is "its count is zero".
+ *  - After execution the task's handle references are dropped while the
+ *    executing right is still held, so a handle whose last reference goes
+ *    there is closed at once, without queueing anything.
+ *
+ * Lock order: the engine mutex is a leaf.  Nothing that may take it again
+ * (handle release, task release) is called while it is held.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "notify.h"
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t work;
+    pthread_cond_t done;
+    ha_task queue;          /* sentinel of a circular list */
+    int busy;
+    int started;
+    int stopping;
+    int waiters;            /* threads blocked on `done` */
+    pthread_t thread;
+    ha_task *reap_head;
+    ha_task **reap_tail;
+    unsigned gen;
+    ha_stats stats;
+} eng = {
+    .mu = PTHREAD_MUTEX_INITIALIZER,
+    .queue = {.next = &eng.queue, .prev = &eng.queue},
+    .reap_tail = &eng.reap_head,
+    .gen = 1,
+};
+
+static __thread int tls_executor;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+double ha_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int ha_in_executor(void) { return tls_executor; }
+unsigned ha_generation(void) { return eng.gen; }
+void ha_engine_lock(void) { pthread_mutex_lock(&eng.mu); }
+void ha_engine_unlock(void) { pthread_mutex_unlock(&eng.mu); }
+
+static void init_conds(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&eng.work, &a);
+    pthread_cond_init(&eng.done, &a);
+    pthread_condattr_destroy(&a);
+}
+
+int ha_engine_wait_done(double deadline)
+{
+    int rc = 0;
+    eng.waiters++;
+    if (deadline < 0) {
+        pthread_cond_wait(&eng.done, &eng.mu);
+    } else {
+        struct timespec ts;
+        ts.tv_sec = (time_t)deadline;
+        ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        rc = pthread_cond_timedwait(&eng.done, &eng.mu, &ts);
+    }
+    eng.waiters--;
+    return rc != ETIMEDOUT;
+}
+
+static void wake_waiters_locked(void)
+{
+    if (eng.waiters)
+        pthread_cond_broadcast(&eng.done);
+}
+
+/* ---- queue ---- */
+
+static int queue_empty(void) { return eng.queue.next == &eng.queue; }
+
+static void enqueue_locked(ha_task *t)
+{
+    t->prev = eng.queue.prev;
+    t->next = &eng.queue;
+    eng.queue.prev->next = t;
+    eng.queue.prev = t;
+    eng.stats.queued++;
+}
+
+static void unlink_locked(ha_task *t)
+{
+    t->prev->next = t->next;
+    t->next->prev = t->prev;
+    t->next = t->prev = NULL;
+    eng.stats.queued--;
+}
+
+ha_task *ha_engine_queue_first(void)
+{
+    return queue_empty() ? NULL : eng.queue.next;
+}
+
+ha_task *ha_engine_queue_next(ha_task *t)
+{
+    return t->next == &eng.queue ? NULL : t->next;
+}
+
+int ha_engine_dequeue_locked(ha_task *t)
+{
+    if (t->status != HA_QUEUED || !t->next)
+        return 0;
+    unlink_locked(t);
+    return 1;
+}
+
+/* ---- completion ---- */
+
+
+/*
+ * Record the end of `t` (engine mutex held).  Returns 1 if the caller must
+ * drop the engine's reference (outside the mutex), 0 if the task went to the
+ * reap list, which keeps that reference.
+ */
+static int complete_locked(ha_task *t)
+{
+    if (t->status == HA_RUNNING)
+        t->status = t->error ? HA_FAILED : HA_DONE;
+    t->t_end = ha_now();
+    eng.stats.completed++;
+    if (t->status != HA_DONE)
+        eng.stats.failed++;
+    if (t->own_buf)
+        eng.stats.staged_bytes -= t->nbytes;
+    if (t->es)
+        ha_es_complete_locked(t->es, t);
+    wake_waiters_locked();
+    ha_notify_signal();
+    if (t->user) {
+        t->reap_next = NULL;
+        *eng.reap_tail = t;
+        eng.reap_tail = &t->reap_next;
+        return 0;
+    }
+    return 1;
+}
+
+int ha_engine_complete_cancelled_locked(ha_task *t)
+{
+    t->status = HA_CANCELLED;
+    if (!t->error)
+        t->error = ha_error_new(HA_E_CANCELLED, ha_op_name(t->op),
+                                t->obj ? t->obj->path : "",
+                                "cancelled before it started");
+    return complete_locked(t);
+}
+
+/* Execute `t` with the executing right held; drop its handles there. */
+static void execute(ha_task *t)
+{
+    tls_executor = 1;
+    ha_h5err_quiet_thread();
+    t->t_start = ha_now();
+    ha_task_execute(t);
+    ha_handle *obj = t->obj, *target = t->target;
+    t->obj = t->target = NULL;
+    ha_handle_unref(obj);
+    ha_handle_unref(target);
+    tls_executor = 0;
+}
+
+static void *io_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&eng.mu);
+    for (;;) {
+        while (!eng.stopping && (queue_empty() || eng.busy))
+            pthread_cond_wait(&eng.work, &eng.mu);
+        if (queue_empty() || eng.busy)
+            break; /* stopping, and nothing left to run */
+        ha_task *t = eng.queue.next;
+        unlink_locked(t);
+        t->status = HA_RUNNING;
+        eng.busy = 1;
+        pthread_mutex_unlock(&eng.mu);
+
+        execute(t);
+
+        pthread_mutex_lock(&eng.mu);
+        eng.busy = 0;
+        int drop = complete_locked(t);
+        if (drop) {
+            pthread_mutex_unlock(&eng.mu);
+            ha_task_unref(t);
+            pthread_mutex_lock(&eng.mu);
+        }
+    }
+    pthread_mutex_unlock(&eng.mu);
+    return NULL;
+}
+
+/* ---- start, fork, stop ---- */
+
+static void atfork_prepare(void)
+{
+    /* No HDF5 call may be in flight at fork: the child could not finish it. */
+    pthread_mutex_lock(&eng.mu);
+    while (eng.busy)
+        ha_engine_wait_done(-1);
+}
+
+static void atfork_parent(void) { pthread_mutex_unlock(&eng.mu); }
+
+static void atfork_child(void)
+{
+    /* The I/O thread does not exist here.  Start afresh; tasks and handles
+     * inherited from the parent are abandoned (the parent owns them). */
+    pthread_mutex_init(&eng.mu, NULL);
+    init_conds();
+    eng.queue.next = eng.queue.prev = &eng.queue;
+    eng.busy = eng.started = eng.stopping = eng.waiters = 0;
+    eng.reap_head = NULL;
+    eng.reap_tail = &eng.reap_head;
+    memset(&eng.stats, 0, sizeof eng.stats);
+    eng.gen++;
+    ha_notify_reset_after_fork();
+    ha_handle_forget_open_files();
+}
+
+static void init_engine(void)
+{
+    init_conds();
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+static int start_locked(void)
+{
+    if (eng.started)
+        return 0;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    int rc = pthread_create(&eng.thread, &a, io_thread, NULL);
+    pthread_attr_destroy(&a);
+    if (rc != 0)
+        return -1;
+    eng.started = 1;
+    return 0;
+}
+
+int ha_submit(ha_task *t)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    if (start_locked() < 0) {
+        pthread_mutex_unlock(&eng.mu);
+        return -1;
+    }
+    ha_task_ref(t);
+    t->status = HA_QUEUED;
+    t->t_submit = ha_now();
+    if (t->own_buf)
+        eng.stats.staged_bytes += t->nbytes;
+    if (t->es)
+        ha_es_submit_locked(t->es);
+    eng.stats.submitted++;
+    enqueue_locked(t);
+    if (!eng.busy)
+        pthread_cond_signal(&eng.work);
+    pthread_mutex_unlock(&eng.mu);
+    return 0;
+}
+
+static int wait_task_locked(ha_task *t, double timeout)
+{
+    double start = ha_now();
+    double deadline = timeout < 0 ? -1 : start + timeout;
+    int ok = 1;
+    if (t->status <= HA_RUNNING)
+        eng.stats.waits++;
+    while (t->status <= HA_RUNNING) {
+        if (!ha_engine_wait_done(deadline) && t->status <= HA_RUNNING) {
+            ok = 0;
+            break;
+        }
+    }
+    eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
+    return ok;
+}
+
+int ha_task_wait(ha_task *t, double timeout)
+{
+    pthread_mutex_lock(&eng.mu);
+    int ok = wait_task_locked(t, timeout);
+    pthread_mutex_unlock(&eng.mu);
+    return ok;
+}
+
+int ha_run(ha_task *t, double timeout)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    if (!queue_empty() || eng.busy || tls_executor) {
+        pthread_mutex_unlock(&eng.mu);
+        if (ha_submit(t) < 0)
+            return -1;
+        return ha_task_wait(t, timeout);
+    }
+    /* Fast path: the engine is idle, run here without a thread hand-off. */
+    eng.busy = 1;
+    t->status = HA_RUNNING;
+    t->t_submit = ha_now();
+    if (t->es)
+        ha_es_submit_locked(t->es);
+    eng.stats.inline_runs++;
+    ha_task_ref(t); /* the reference complete_locked() hands back */
+    pthread_mutex_unlock(&eng.mu);
+
+    execute(t);
+
+    pthread_mutex_lock(&eng.mu);
+    eng.busy = 0;
+    int drop = complete_locked(t);
+    if (!queue_empty())
+        pthread_cond_signal(&eng.work);
+    pthread_mutex_unlock(&eng.mu);
+    if (drop)
+        ha_task_unref(t);
+    return 1;
+}
+
+int ha_task_cancel(ha_task *t)
+{
+    pthread_mutex_lock(&eng.mu);
+    int cancelled = ha_engine_dequeue_locked(t);
+    int drop = cancelled && ha_engine_complete_cancelled_locked(t);
+    pthread_mutex_unlock(&eng.mu);
+    if (drop)
+        ha_task_unref(t);
+    return cancelled;
+}
+
+int ha_drain(double timeout)
+{
+    pthread_mutex_lock(&eng.mu);
+    double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    int ok = 1;
+    while (!queue_empty() || eng.busy) {
+        if (!ha_engine_wait_done(deadline) && (!queue_empty() || eng.busy)) {
+            ok = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&eng.mu);
+    return ok;
+}
+
+void ha_shutdown(void)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    while (!queue_empty() || eng.busy)
+        ha_engine_wait_done(-1);
+    /* Take the executing right to close what the program left open. */
+    eng.busy = 1;
+    pthread_mutex_unlock(&eng.mu);
+    tls_executor = 1;
+    ha_h5err_quiet_thread();
+    ha_handle_close_all_files();
+    tls_executor = 0;
+    pthread_mutex_lock(&eng.mu);
+    eng.busy = 0;
+    int started = eng.started;
+    eng.stopping = 1;
+    pthread_cond_signal(&eng.work);
+    pthread_mutex_unlock(&eng.mu);
+    if (started)
+        pthread_join(eng.thread, NULL);
+    pthread_mutex_lock(&eng.mu);
+    eng.started = 0;
+    eng.stopping = 0;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+void ha_reap(void (*fn)(ha_task *t, void *arg), void *arg)
+{
+    pthread_mutex_lock(&eng.mu);
+    ha_task *list = eng.reap_head;
+    eng.reap_head = NULL;
+    eng.reap_tail = &eng.reap_head;
+    pthread_mutex_unlock(&eng.mu);
+    while (list) {
+        ha_task *next = list->reap_next;
+        list->reap_next = NULL;
+        fn(list, arg);
+        ha_task_unref(list);
+        list = next;
+    }
+}
+
+void ha_stats_get(ha_stats *out)
+{
+    pthread_mutex_lock(&eng.mu);
+    *out = eng.stats;
+    pthread_mutex_unlock(&eng.mu);
+}

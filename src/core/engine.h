@@ -1,0 +1,94 @@
+/*
+ * The engine: one I/O thread and one FIFO of tasks for the whole process.
+ *
+ * Tasks run in submission order across all files and event sets, so a read
+ * always sees every write submitted before it.  Exactly one thread executes
+ * HDF5 calls at a time: the I/O thread, or a synchronous caller that found
+ * the engine idle and runs its task inline (the "fast path", which saves
+ * the thread hand-off).  The right to execute is the `busy` flag under the
+ * engine mutex.
+ */
+#ifndef HA_ENGINE_H
+#define HA_ENGINE_H
+
+#include <stdint.h>
+
+#include "task.h"
+
+/*
+ * Queue `t` (the engine takes its own reference).  Starts the engine on
+ * first use.  The task must use no handle that ha_handle_check() rejects.
+ * Returns 0, or -1 if the engine could not start (t is not queued).
+ */
+int ha_submit(ha_task *t);
+
+/*
+ * Run `t` synchronously: inline when the engine is idle, otherwise queued
+ * and waited for.  Returns 1 when the task has completed (see t->status),
+ * 0 when `timeout` seconds passed first (it stays queued; wait again with
+ * ha_task_wait).  timeout < 0 waits forever.
+ */
+int ha_run(ha_task *t, double timeout);
+
+/* Wait for a submitted task; same return as ha_run. */
+int ha_task_wait(ha_task *t, double timeout);
+
+/* Cancel a queued task; returns 1 if it was still queued and is cancelled. */
+int ha_task_cancel(ha_task *t);
+
+/* Wait until the queue is empty and nothing runs; same timeout rules. */
+int ha_drain(double timeout);
+
+/*
+ * Drain, close every open file and stop the I/O thread.  A later submit
+ * starts a new one.  Called at interpreter exit.
+ */
+void ha_shutdown(void);
+
+/*
+ * Hand every completed task that carries `user` data to `fn`, then drop the
+ * engine's reference.  Call from a thread allowed to free that data.
+ */
+void ha_reap(void (*fn)(ha_task *t, void *arg), void *arg);
+
+/* Engine generation: changes in the child of a fork(). */
+unsigned ha_generation(void);
+
+/* Whether the calling thread currently holds the right to execute. */
+int ha_in_executor(void);
+
+typedef struct {
+    uint64_t submitted;     /* tasks queued for the I/O thread */
+    uint64_t inline_runs;   /* synchronous tasks run on the caller's thread */
+    uint64_t completed;
+    uint64_t failed;
+    uint64_t waits;         /* times a caller waited for the engine */
+    uint64_t blocked_ns;    /* time callers spent waiting */
+    uint64_t queued;        /* tasks in the queue right now */
+    uint64_t staged_bytes;  /* bytes held by owned write buffers now */
+} ha_stats;
+
+void ha_stats_get(ha_stats *out);
+
+/* Monotonic time in seconds. */
+double ha_now(void);
+
+/* ---- internal to the core ---- */
+void ha_engine_lock(void);
+void ha_engine_unlock(void);
+/* Wait on the completion condition until `deadline` (ha_now() scale, < 0
+ * forever); returns 0 on timeout.  Engine mutex held. */
+int ha_engine_wait_done(double deadline);
+/* Remove a queued task (engine mutex held); returns 1 if it was queued. */
+int ha_engine_dequeue_locked(ha_task *t);
+/* Iterate over queued tasks (engine mutex held). */
+ha_task *ha_engine_queue_first(void);
+ha_task *ha_engine_queue_next(ha_task *t);
+/* Mark a dequeued task cancelled and complete (engine mutex held); returns
+ * 1 if the caller must drop the engine's reference after unlocking. */
+int ha_engine_complete_cancelled_locked(ha_task *t);
+/* Event set bookkeeping (eventset.c), engine mutex held. */
+void ha_es_submit_locked(ha_eventset *es);
+void ha_es_complete_locked(ha_eventset *es, ha_task *t);
+
+#endif

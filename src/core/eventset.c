@@ -1,0 +1,128 @@
+/*
+ * Event sets.  Counters and the error list live under the engine mutex,
+ * so a completion updates them in the same critical section that marks the
+ * task done, and a waiter never sees one without the other.
+ */
+#include "eventset.h"
+
+#include <stdlib.h>
+
+#include "engine.h"
+
+struct ha_eventset {
+    int refcount;           /* atomic */
+    uint64_t in_progress;
+    uint64_t op_counter;
+    ha_error **errors;
+    size_t nerr, cap;
+};
+
+ha_eventset *ha_es_new(void)
+{
+    ha_eventset *es = calloc(1, sizeof *es);
+    if (es)
+        es->refcount = 1;
+    return es;
+}
+
+ha_eventset *ha_es_ref(ha_eventset *es)
+{
+    __atomic_add_fetch(&es->refcount, 1, __ATOMIC_RELAXED);
+    return es;
+}
+
+void ha_es_unref(ha_eventset *es)
+{
+    if (!es || __atomic_sub_fetch(&es->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    for (size_t i = 0; i < es->nerr; i++)
+        ha_error_unref(es->errors[i]);
+    free(es->errors);
+    free(es);
+}
+
+void ha_es_submit_locked(ha_eventset *es)
+{
+    es->in_progress++;
+    es->op_counter++;
+}
+
+void ha_es_complete_locked(ha_eventset *es, ha_task *t)
+{
+    es->in_progress--;
+    if (t->status == HA_DONE || !t->error)
+        return;
+    if (es->nerr == es->cap) {
+        size_t cap = es->cap ? es->cap * 2 : 8;
+        ha_error **e = realloc(es->errors, cap * sizeof *e);
+        if (!e)
+            return; /* the task still holds its error for a direct waiter */
+        es->errors = e;
+        es->cap = cap;
+    }
+    es->errors[es->nerr++] = ha_error_ref(t->error);
+}
+
+uint64_t ha_es_wait(ha_eventset *es, double timeout)
+{
+    ha_engine_lock();
+    double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    while (es->in_progress) {
+        if (!ha_engine_wait_done(deadline))
+            break;
+    }
+    uint64_t left = es->in_progress;
+    ha_engine_unlock();
+    return left;
+}
+
+void ha_es_counts_get(ha_eventset *es, ha_es_counts *out)
+{
+    ha_engine_lock();
+    out->in_progress = es->in_progress;
+    out->op_counter = es->op_counter;
+    out->failed = es->nerr;
+    ha_engine_unlock();
+}
+
+ha_error **ha_es_take_errors(ha_eventset *es, size_t *n)
+{
+    ha_engine_lock();
+    ha_error **errs = es->errors;
+    *n = es->nerr;
+    es->errors = NULL;
+    es->nerr = es->cap = 0;
+    ha_engine_unlock();
+    return errs;
+}
+
+size_t ha_es_cancel(ha_eventset *es, size_t *not_cancelled)
+{
+    /* Collect under the lock, release the engine's references outside it:
+     * releasing a task may queue a handle close, which takes the lock. */
+    ha_task *drop = NULL;
+    size_t n = 0;
+    ha_engine_lock();
+    ha_task *t = ha_engine_queue_first();
+    while (t) {
+        ha_task *next = ha_engine_queue_next(t);
+        if (t->es == es && ha_engine_dequeue_locked(t)) {
+            n++;
+            if (ha_engine_complete_cancelled_locked(t)) {
+                t->next = drop;
+                drop = t;
+            }
+        }
+        t = next;
+    }
+    if (not_cancelled)
+        *not_cancelled = es->in_progress;
+    ha_engine_unlock();
+    while (drop) {
+        ha_task *next = drop->next;
+        drop->next = NULL;
+        ha_task_unref(drop);
+        drop = next;
+    }
+    return n;
+}

@@ -1,0 +1,190 @@
+/*
+ * Handles.  See handle.h for which thread owns which field.
+ *
+ * Invariant: a handle is linked into its file's `children` list (or, for a
+ * file, into the engine's open-file list) exactly while its HDF5 id is open.
+ * Closing a file closes its children first and marks them closed, so no
+ * handle ever keeps an id that HDF5 might hand out again to another object.
+ */
+#include "handle.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+static ha_handle *open_files; /* executor-owned */
+
+ha_handle *ha_handle_new(ha_objkind kind, const char *path, ha_handle *file)
+{
+    ha_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->path = strdup(path ? path : "");
+    if (!h->path) {
+        free(h);
+        return NULL;
+    }
+    h->refcount = 1;
+    h->kind = kind;
+    h->gen = ha_generation();
+    h->hid = -1;
+    h->state = HA_H_PENDING;
+    if (file)
+        h->file = ha_handle_ref(ha_handle_file(file));
+    return h;
+}
+
+ha_handle *ha_handle_ref(ha_handle *h)
+{
+    if (h)
+        __atomic_add_fetch(&h->refcount, 1, __ATOMIC_RELAXED);
+    return h;
+}
+
+ha_ecode ha_handle_check(const ha_handle *h)
+{
+    if (h->gen != ha_generation())
+        return HA_E_DEPENDENCY;
+    if (h->closing || (h->file && h->file->closing))
+        return HA_E_CLOSED;
+    return HA_E_NONE;
+}
+
+static void list_add(ha_handle **head, ha_handle *h, int files)
+{
+    ha_handle **next = files ? &h->open_next : &h->sib_next;
+    ha_handle **prev = files ? &h->open_prev : &h->sib_prev;
+    *prev = NULL;
+    *next = *head;
+    if (*head) {
+        if (files)
+            (*head)->open_prev = h;
+        else
+            (*head)->sib_prev = h;
+    }
+    *head = h;
+}
+
+static void list_del(ha_handle **head, ha_handle *h, int files)
+{
+    ha_handle *next = files ? h->open_next : h->sib_next;
+    ha_handle *prev = files ? h->open_prev : h->sib_prev;
+    if (prev) {
+        if (files)
+            prev->open_next = next;
+        else
+            prev->sib_next = next;
+    } else {
+        *head = next;
+    }
+    if (next) {
+        if (files)
+            next->open_prev = prev;
+        else
+            next->sib_prev = prev;
+    }
+}
+
+void ha_handle_set_open(ha_handle *h, int64_t hid)
+{
+    h->hid = hid;
+    h->state = HA_H_OPEN;
+    if (h->kind == HA_OBJ_FILE)
+        list_add(&open_files, h, 1);
+    else
+        list_add(&h->file->children, h, 0);
+}
+
+void ha_handle_set_failed(ha_handle *h, ha_error *err)
+{
+    h->state = HA_H_FAILED;
+    ha_error_unref(h->error);
+    h->error = ha_error_ref(err);
+}
+
+static herr_t close_id(ha_handle *h)
+{
+    switch (h->kind) {
+    case HA_OBJ_FILE:
+        return H5Fclose(h->hid);
+    case HA_OBJ_ATTR:
+        return H5Aclose(h->hid);
+    default:
+        return H5Oclose(h->hid);
+    }
+}
+
+int ha_handle_close_now(ha_handle *h)
+{
+    if (h->state != HA_H_OPEN)
+        return 0;
+    int rc = 0;
+    if (h->kind == HA_OBJ_FILE) {
+        /* Children first, as h5py does: the file really closes only when
+         * no object in it is open. */
+        while (h->children)
+            ha_handle_close_now(h->children);
+        list_del(&open_files, h, 1);
+    } else {
+        list_del(&h->file->children, h, 0);
+    }
+    if (close_id(h) < 0)
+        rc = -1;
+    h->hid = -1;
+    h->state = HA_H_CLOSED;
+    return rc;
+}
+
+void ha_handle_close_all_files(void)
+{
+    while (open_files) {
+        ha_handle *f = open_files;
+        if (ha_handle_close_now(f) < 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
+}
+
+void ha_handle_forget_open_files(void) { open_files = NULL; }
+
+static void handle_free(ha_handle *h)
+{
+    ha_error_unref(h->error);
+    ha_handle_unref(h->file);
+    free(h->path);
+    free(h);
+}
+
+void ha_handle_unref(ha_handle *h)
+{
+    if (!h)
+        return;
+    int stale = h->gen != ha_generation();
+    /*
+     * Only the executing thread may call HDF5.  Elsewhere, the holder of the
+     * last reference to an open object hands that reference to a close task.
+     * Reading `state` is safe then: with one reference left and no task
+     * holding the handle, no executor is looking at it.
+     */
+    if (!stale && !ha_in_executor() &&
+        __atomic_load_n(&h->refcount, __ATOMIC_ACQUIRE) == 1 &&
+        h->state == HA_H_OPEN) {
+        ha_task *t = ha_task_new(HA_OP_OBJ_CLOSE);
+        if (t) {
+            t->obj = h; /* our reference moves to the task */
+            int rc = ha_submit(t);
+            if (rc < 0)
+                t->obj = NULL;
+            ha_task_unref(t);
+            if (rc == 0)
+                return;
+        }
+        /* Could not queue: leak the id rather than call HDF5 here. */
+    }
+    if (__atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    if (!stale && ha_in_executor() && ha_handle_close_now(h) < 0)
+        H5Eclear2(H5E_DEFAULT);
+    handle_free(h);
+}

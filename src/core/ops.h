@@ -1,0 +1,56 @@
+/*
+ * The operation table's execute functions and the helpers they share.
+ * Executing thread only.
+ */
+#ifndef HA_OPS_H
+#define HA_OPS_H
+
+#include <hdf5.h>
+
+#include "h5desc.h"
+#include "task.h"
+
+/*
+ * The HDF5 id of `h`, ready for use by `t`; or -1 with t->error set to a
+ * dependency error (h failed to open), or a closed-object error.
+ */
+hid_t ha_op_need(ha_task *t, ha_handle *h);
+
+/* Record HDF5's current error stack as t's failure; returns -1. */
+int ha_op_fail(ha_task *t);
+
+/* Record a failure of our own; returns -1. */
+int ha_op_fail_code(ha_task *t, ha_ecode code, const char *msg);
+
+/* Close an id if valid, ignoring errors (cleanup paths). */
+void ha_close_type(hid_t id);
+void ha_close_space(hid_t id);
+void ha_close_plist(hid_t id);
+
+/* A link-creation property list that creates missing groups, as h5py does. */
+hid_t ha_lcpl_intermediate(void);
+
+int ha_op_file_open(ha_task *t);
+int ha_op_file_close(ha_task *t);
+int ha_op_file_flush(ha_task *t);
+int ha_op_obj_close(ha_task *t);
+int ha_op_obj_open(ha_task *t);
+int ha_op_obj_info(ha_task *t);
+int ha_op_group_create(ha_task *t);
+int ha_op_link_exists(ha_task *t);
+int ha_op_link_list(ha_task *t);
+int ha_op_link_delete(ha_task *t);
+int ha_op_dset_create(ha_task *t);
+int ha_op_dset_write(ha_task *t);
+int ha_op_dset_read(ha_task *t);
+int ha_op_dset_resize(ha_task *t);
+int ha_op_attr_write(ha_task *t);
+int ha_op_attr_read(ha_task *t);
+int ha_op_attr_exists(ha_task *t);
+int ha_op_attr_list(ha_task *t);
+int ha_op_attr_delete(ha_task *t);
+
+/* Read the creation options and layout of dataset `did` into `d`. */
+int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d);
+
+#endif

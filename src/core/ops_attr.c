@@ -1,0 +1,170 @@
+/* Attributes: write (create or modify), read, exists, delete. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+static int same_shape(hid_t space, const ha_extent *e)
+{
+    ha_extent have;
+    if (ha_extent_from_space(space, &have) < 0)
+        return -1;
+    if (have.null || e->null)
+        return have.null == e->null;
+    if (have.rank == e->rank &&
+        !memcmp(have.dims, e->dims, (size_t)e->rank * sizeof e->dims[0]))
+        return 1;
+    /* h5py lets () and (1,) stand for each other. */
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    uint64_t m = 1;
+    for (int i = 0; i < e->rank; i++)
+        m *= e->dims[i];
+    return n == 1 && m == 1;
+}
+
+/* attrs.modify: overwrite in place, keeping the stored type. */
+static int modify_existing(ha_task *t, hid_t loc, hid_t mtype)
+{
+    hid_t aid = H5Aopen(loc, t->name, H5P_DEFAULT), space = -1;
+    int rc = -1, same;
+    if (aid < 0 || (space = H5Aget_space(aid)) < 0 ||
+        (same = same_shape(space, &t->extent)) < 0) {
+        ha_op_fail(t);
+        goto done;
+    }
+    if (!same) {
+        ha_op_fail_code(t, HA_E_TYPE,
+                        "Shape of data is incompatible with existing attribute");
+        goto done;
+    }
+    rc = H5Awrite(aid, mtype, t->buf) < 0 ? ha_op_fail(t) : 0;
+done:
+    ha_close_space(space);
+    if (aid >= 0)
+        H5Aclose(aid);
+    return rc;
+}
+
+int ha_op_attr_write(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    htri_t exists = H5Aexists(loc, t->name);
+    if (exists < 0)
+        return ha_op_fail(t);
+    hid_t mtype = ha_type_to_h5(t->type);
+    if (mtype < 0)
+        return ha_op_fail(t);
+    int rc = -1;
+    if (exists && t->ival == 1) {
+        rc = modify_existing(t, loc, mtype);
+        H5Tclose(mtype);
+        return rc;
+    }
+    hid_t ftype = ha_type_to_h5(t->ftype ? t->ftype : t->type);
+    hid_t space = ha_space_from_extent(&t->extent), aid = -1;
+    if (ftype < 0 || space < 0 || (exists && H5Adelete(loc, t->name) < 0))
+        goto done;
+    if ((aid = H5Acreate2(loc, t->name, ftype, space, H5P_DEFAULT, H5P_DEFAULT)) < 0)
+        goto done;
+    rc = t->extent.null ? 0 : (H5Awrite(aid, mtype, t->buf) < 0 ? -1 : 0);
+done:
+    if (aid >= 0)
+        H5Aclose(aid);
+    ha_close_type(ftype);
+    ha_close_type(mtype);
+    ha_close_space(space);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
+/*
+ * Variable-length strings come back as pointers HDF5 allocated.  Copy them
+ * into one block we own (pointer array, then the bytes) and give HDF5's
+ * memory back here, on the executing thread.
+ */
+static int repack_vlstr(ha_task *t, hid_t mtype, hid_t space, size_t n)
+{
+    char **src = t->result.data;
+    size_t total = n * sizeof(char *);
+    for (size_t i = 0; i < n; i++)
+        total += (src[i] ? strlen(src[i]) : 0) + 1;
+    char **dst = malloc(total ? total : 1);
+    if (dst) {
+        char *p = (char *)(dst + n);
+        for (size_t i = 0; i < n; i++) {
+            size_t len = src[i] ? strlen(src[i]) : 0;
+            memcpy(p, src[i] ? src[i] : "", len + 1);
+            dst[i] = p;
+            p += len + 1;
+        }
+    }
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(mtype, space, H5P_DEFAULT, src);
+#else
+    H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, src);
+#endif
+    free(src);
+    t->result.data = dst;
+    t->result.nbytes = total;
+    return dst ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+}
+
+int ha_op_attr_read(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    hid_t aid = H5Aopen(loc, t->name, H5P_DEFAULT), ftype = -1, space = -1;
+    hid_t mtype = -1;
+    int rc = -1;
+    if (aid < 0 || (ftype = H5Aget_type(aid)) < 0 ||
+        (space = H5Aget_space(aid)) < 0 ||
+        ha_extent_from_space(space, &t->result.extent) < 0 ||
+        !(t->result.type = ha_type_from_h5(ftype)) ||
+        (mtype = ha_type_to_h5(t->result.type)) < 0)
+        goto done;
+    if (t->result.type->cls == HA_T_OPAQUE) {
+        rc = ha_op_fail_code(t, HA_E_TYPE, "unsupported attribute datatype");
+        goto done;
+    }
+    hssize_t n = t->result.extent.null ? 0 : H5Sget_simple_extent_npoints(space);
+    size_t nbytes = (size_t)n * t->result.type->size;
+    if (!(t->result.data = calloc(nbytes ? nbytes : 1, 1))) {
+        rc = ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+        goto done;
+    }
+    t->result.nbytes = nbytes;
+    if (n > 0 && H5Aread(aid, mtype, t->result.data) < 0)
+        goto done;
+    rc = 0;
+    if (n > 0 && t->result.type->cls == HA_T_VLSTR)
+        rc = repack_vlstr(t, mtype, space, (size_t)n);
+done:
+    ha_close_type(mtype);
+    ha_close_type(ftype);
+    ha_close_space(space);
+    if (aid >= 0)
+        H5Aclose(aid);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_op_attr_exists(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    htri_t r = H5Aexists(loc, t->name);
+    if (r < 0)
+        return ha_op_fail(t);
+    t->result.ival = r > 0;
+    return 0;
+}
+
+int ha_op_attr_delete(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    return H5Adelete(loc, t->name) < 0 ? ha_op_fail(t) : 0;
+}

@@ -1,0 +1,151 @@
+/* Datasets: create (with optional initial data), write, read, resize. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops.h"
+
+static hid_t make_dcpl(const ha_task *t, hid_t ftype)
+{
+    const ha_dcpl *d = &t->dcpl;
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl < 0)
+        return dcpl;
+    /* h5py writes no timestamps, so identical data gives identical files. */
+    herr_t rc = H5Pset_obj_track_times(dcpl, 0);
+    if (rc >= 0 && d->chunked) {
+        hsize_t chunk[HA_MAX_RANK];
+        for (int i = 0; i < t->extent.rank; i++)
+            chunk[i] = d->chunk[i];
+        rc = H5Pset_chunk(dcpl, t->extent.rank, chunk);
+    }
+    /* Filter order as h5py: shuffle before deflate, checksum last. */
+    if (rc >= 0 && d->shuffle)
+        rc = H5Pset_shuffle(dcpl);
+    if (rc >= 0 && d->gzip >= 0)
+        rc = H5Pset_deflate(dcpl, (unsigned)d->gzip);
+    if (rc >= 0 && d->fletcher32)
+        rc = H5Pset_fletcher32(dcpl);
+    if (rc >= 0 && d->fill)
+        rc = H5Pset_fill_value(dcpl, ftype, d->fill);
+    if (rc >= 0 && d->track_order)
+        rc = H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+    if (rc < 0) {
+        H5Pclose(dcpl);
+        return H5I_INVALID_HID;
+    }
+    return dcpl;
+}
+
+/* Write t->buf (memory type t->type, selections fsel/msel) into `did`. */
+static int write_data(ha_task *t, hid_t did)
+{
+    hid_t mtype = ha_type_to_h5(t->type), fspace = -1, mspace = -1;
+    int rc = -1;
+    if (mtype < 0 || (fspace = H5Dget_space(did)) < 0 ||
+        ha_select(fspace, &t->fsel) < 0 ||
+        (mspace = ha_space_for_memory(&t->msel)) < 0)
+        goto done;
+    rc = H5Dwrite(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+done:
+    ha_close_type(mtype);
+    ha_close_space(fspace);
+    ha_close_space(mspace);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_op_dset_create(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    hid_t ftype = ha_type_to_h5(t->ftype), space = -1, dcpl = -1, lcpl = -1;
+    hid_t did = H5I_INVALID_HID;
+    if (ftype >= 0 && (space = ha_space_from_extent(&t->extent)) >= 0 &&
+        (dcpl = make_dcpl(t, ftype)) >= 0 && (lcpl = ha_lcpl_intermediate()) >= 0)
+        did = H5Dcreate2(loc, t->name, ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    ha_close_type(ftype);
+    ha_close_space(space);
+    ha_close_plist(dcpl);
+    ha_close_plist(lcpl);
+    if (did < 0)
+        return ha_op_fail(t);
+    ha_handle_set_open(t->target, did);
+    /* data= given: the initial write belongs to the same task. */
+    if (t->buf)
+        return write_data(t, did);
+    return 0;
+}
+
+int ha_op_dset_write(ha_task *t)
+{
+    hid_t did = ha_op_need(t, t->obj);
+    return did < 0 ? -1 : write_data(t, did);
+}
+
+int ha_op_dset_read(ha_task *t)
+{
+    hid_t did = ha_op_need(t, t->obj);
+    if (did < 0)
+        return -1;
+    hid_t mtype = ha_type_to_h5(t->type), fspace = -1, mspace = -1;
+    int rc = -1;
+    if (mtype < 0 || (fspace = H5Dget_space(did)) < 0 ||
+        ha_select(fspace, &t->fsel) < 0 ||
+        (mspace = ha_space_for_memory(&t->msel)) < 0)
+        goto done;
+    rc = H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+done:
+    ha_close_type(mtype);
+    ha_close_space(fspace);
+    ha_close_space(mspace);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_op_dset_resize(ha_task *t)
+{
+    hid_t did = ha_op_need(t, t->obj);
+    if (did < 0)
+        return -1;
+    hsize_t dims[HA_MAX_RANK];
+    for (int i = 0; i < t->extent.rank; i++)
+        dims[i] = t->extent.dims[i];
+    return H5Dset_extent(did, dims) < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d)
+{
+    memset(d, 0, sizeof *d);
+    d->gzip = -1;
+    hid_t dcpl = H5Dget_create_plist(did);
+    if (dcpl < 0)
+        return -1;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t chunk[HA_MAX_RANK];
+        if (H5Pget_chunk(dcpl, rank, chunk) == rank) {
+            d->chunked = 1;
+            for (int i = 0; i < rank; i++)
+                d->chunk[i] = chunk[i];
+        }
+    }
+    int n = H5Pget_nfilters(dcpl);
+    for (int i = 0; i < n; i++) {
+        unsigned flags, cd[8];
+        size_t ncd = 8;
+        char name[64];
+        unsigned fc;
+        H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd,
+                                        sizeof name, name, &fc);
+        if (f == H5Z_FILTER_DEFLATE)
+            d->gzip = ncd ? (int)cd[0] : 0;
+        else if (f == H5Z_FILTER_SHUFFLE)
+            d->shuffle = 1;
+        else if (f == H5Z_FILTER_FLETCHER32)
+            d->fletcher32 = 1;
+    }
+    unsigned crt = 0;
+    if (H5Pget_attr_creation_order(dcpl, &crt) >= 0)
+        d->track_order = (crt & H5P_CRT_ORDER_TRACKED) != 0;
+    H5Eclear2(H5E_DEFAULT);
+    H5Pclose(dcpl);
+    return 0;
+}

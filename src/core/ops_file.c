@@ -1,0 +1,74 @@
+/* File operations: open/create, flush, close; and closing any object. */
+#include <unistd.h>
+
+#include "ops.h"
+
+static hid_t make_fapl(ha_task *t)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return fapl;
+    /* Strong close: when the file id closes, the file really closes; we
+     * close every child id first anyway (handle.c). */
+    herr_t rc = H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+    if (rc >= 0 && t->ival2 != HA_DRIVER_DEFAULT)
+        rc = H5Pset_fapl_core(fapl, 64 * 1024 * 1024,
+                              t->ival2 == HA_DRIVER_CORE);
+    if (rc < 0) {
+        H5Pclose(fapl);
+        return H5I_INVALID_HID;
+    }
+    return fapl;
+}
+
+int ha_op_file_open(ha_task *t)
+{
+    hid_t fapl = make_fapl(t), fid = H5I_INVALID_HID;
+    if (fapl < 0)
+        return ha_op_fail(t);
+    switch ((ha_fmode)t->ival) {
+    case HA_FMODE_R:
+        fid = H5Fopen(t->name, H5F_ACC_RDONLY, fapl);
+        break;
+    case HA_FMODE_RW:
+        fid = H5Fopen(t->name, H5F_ACC_RDWR, fapl);
+        break;
+    case HA_FMODE_TRUNC:
+        fid = H5Fcreate(t->name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        break;
+    case HA_FMODE_EXCL:
+        fid = H5Fcreate(t->name, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        break;
+    case HA_FMODE_APPEND:
+        if (access(t->name, F_OK) == 0)
+            fid = H5Fopen(t->name, H5F_ACC_RDWR, fapl);
+        else
+            fid = H5Fcreate(t->name, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        break;
+    }
+    H5Pclose(fapl);
+    if (fid < 0)
+        return ha_op_fail(t);
+    ha_handle_set_open(t->target, fid);
+    return 0;
+}
+
+int ha_op_file_close(ha_task *t)
+{
+    if (t->obj->state != HA_H_OPEN)
+        return 0; /* never opened (the open's own error was reported) */
+    return ha_handle_close_now(t->obj) < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_op_file_flush(ha_task *t)
+{
+    hid_t id = ha_op_need(t, t->obj);
+    if (id < 0)
+        return -1;
+    return H5Fflush(id, H5F_SCOPE_LOCAL) < 0 ? ha_op_fail(t) : 0;
+}
+
+int ha_op_obj_close(ha_task *t)
+{
+    return ha_handle_close_now(t->obj) < 0 ? ha_op_fail(t) : 0;
+}

@@ -1,0 +1,51 @@
+/* Task allocation and release. */
+#include "task.h"
+
+#include <stdlib.h>
+
+ha_task *ha_task_new(ha_opkind op)
+{
+    ha_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->refcount = 1;
+    t->op = op;
+    t->dcpl.gzip = -1;
+    return t;
+}
+
+ha_task *ha_task_ref(ha_task *t)
+{
+    __atomic_add_fetch(&t->refcount, 1, __ATOMIC_RELAXED);
+    return t;
+}
+
+static void result_clear(ha_result *r)
+{
+    ha_type_free(r->type);
+    free(r->dcpl.fill);
+    free(r->data);
+    for (size_t i = 0; i < r->nnames; i++)
+        free(r->names[i]);
+    free(r->names);
+}
+
+void ha_task_unref(ha_task *t)
+{
+    if (!t || __atomic_sub_fetch(&t->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    /* Handles are normally dropped by the executor right after running;
+     * they are still here only if the task never ran. */
+    ha_handle_unref(t->obj);
+    ha_handle_unref(t->target);
+    ha_es_unref(t->es);
+    ha_error_unref(t->error);
+    free(t->name);
+    ha_type_free(t->type);
+    ha_type_free(t->ftype);
+    free(t->dcpl.fill);
+    if (t->own_buf)
+        free(t->buf);
+    result_clear(&t->result);
+    free(t);
+}

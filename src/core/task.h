@@ -1,0 +1,132 @@
+/*
+ * Tasks: one HDF5 operation with its arguments, the buffers it owns, its
+ * handles, status, error record and timestamps.
+ *
+ * Ownership: a task is reference counted.  ha_task_new() returns the
+ * caller's reference; ha_submit() adds the engine's, which the engine drops
+ * when the task completes (or, when `user` is set, after the extension has
+ * reaped it on a thread that may touch Python objects).  Everything the task
+ * points to (strings, types, buffers with own_buf, handle and event set
+ * references, result data) is released with the last reference.
+ */
+#ifndef HA_TASK_H
+#define HA_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "desc.h"
+#include "eventset.h"
+#include "h5err.h"
+#include "handle.h"
+
+typedef enum {
+    HA_OP_FILE_OPEN = 0,
+    HA_OP_FILE_CLOSE,
+    HA_OP_FILE_FLUSH,
+    HA_OP_OBJ_CLOSE,        /* close one handle's HDF5 object */
+    HA_OP_OBJ_OPEN,         /* open `name` under obj into target; result: info */
+    HA_OP_OBJ_INFO,         /* fileno and address/token of obj */
+    HA_OP_GROUP_CREATE,
+    HA_OP_LINK_EXISTS,      /* result.ival = 1 if `name` exists under obj */
+    HA_OP_LINK_LIST,        /* result.names */
+    HA_OP_LINK_DELETE,
+    HA_OP_DSET_CREATE,
+    HA_OP_DSET_WRITE,
+    HA_OP_DSET_READ,
+    HA_OP_DSET_RESIZE,
+    HA_OP_ATTR_WRITE,       /* ival: 0 = create (replace), 1 = modify */
+    HA_OP_ATTR_READ,        /* result: type, extent, data */
+    HA_OP_ATTR_EXISTS,
+    HA_OP_ATTR_LIST,
+    HA_OP_ATTR_DELETE,
+    HA_OP_LIBVERSION,       /* result.ival = major*1000000 + minor*1000 + release */
+    HA_OP_NOOP,             /* does nothing: tests and barriers */
+    HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
+    HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */
+    HA_OP__COUNT
+} ha_opkind;
+
+/* HA_OP_FILE_OPEN: ival is the mode, ival2 the driver. */
+typedef enum {
+    HA_FMODE_R = 0,     /* 'r'  read only, must exist */
+    HA_FMODE_RW,        /* 'r+' read/write, must exist */
+    HA_FMODE_TRUNC,     /* 'w'  create, truncate if exists */
+    HA_FMODE_EXCL,      /* 'w-' / 'x' create, fail if exists */
+    HA_FMODE_APPEND,    /* 'a'  read/write if exists, create otherwise */
+} ha_fmode;
+
+typedef enum {
+    HA_DRIVER_DEFAULT = 0,
+    HA_DRIVER_CORE,         /* in memory, written back at close */
+    HA_DRIVER_CORE_NOSTORE, /* in memory only */
+} ha_driver;
+
+typedef enum {
+    HA_QUEUED = 0,
+    HA_RUNNING,
+    HA_DONE,
+    HA_FAILED,
+    HA_CANCELLED,
+} ha_status;
+
+/* What an operation returns besides success. */
+typedef struct {
+    ha_objkind kind;        /* OBJ_OPEN: what was opened */
+    ha_type *type;          /* OBJ_OPEN dataset / ATTR_READ: datatype (owned) */
+    ha_extent extent;       /* OBJ_OPEN dataset / ATTR_READ: dataspace */
+    ha_dcpl dcpl;           /* OBJ_OPEN dataset: creation options */
+    void *data;             /* ATTR_READ: values, malloc'd (owned) */
+    size_t nbytes;
+    char **names;           /* LINK_LIST / ATTR_LIST (owned) */
+    size_t nnames;
+    int64_t ival;
+    uint64_t token[2];      /* OBJ_INFO */
+} ha_result;
+
+typedef struct ha_task ha_task;
+struct ha_task {
+    ha_task *next, *prev;   /* engine queue links, embedded */
+    ha_task *reap_next;
+    int refcount;
+    ha_opkind op;
+    ha_status status;       /* written under the engine mutex */
+    ha_error *error;        /* owned; set when FAILED or CANCELLED */
+    ha_eventset *es;        /* owned ref or NULL */
+
+    /* arguments */
+    ha_handle *obj;         /* object operated on (owned ref) */
+    ha_handle *target;      /* object this task opens or creates (owned ref) */
+    char *name;             /* link, attribute or file name (owned) */
+    ha_type *type;          /* memory type (owned) */
+    ha_type *ftype;         /* file type for create (owned) */
+    ha_extent extent;       /* dataspace for create; new size for resize */
+    ha_dcpl dcpl;           /* dataset creation options (fill owned) */
+    ha_sel fsel, msel;      /* file and memory selections */
+    void *buf;              /* data buffer */
+    size_t nbytes;
+    int own_buf;            /* 1: buf is malloc'd and freed with the task */
+    int64_t ival;           /* op-specific integer */
+    int64_t ival2;
+
+    ha_result result;
+    void *user;             /* extension data, reaped on a Python thread */
+
+    double t_submit, t_start, t_end; /* monotonic seconds */
+};
+
+/* A new task of kind `op` with the caller's reference, or NULL. */
+ha_task *ha_task_new(ha_opkind op);
+ha_task *ha_task_ref(ha_task *t);
+void ha_task_unref(ha_task *t);
+
+/* The operation's name for messages ("create_group"). */
+const char *ha_op_name(ha_opkind op);
+
+/*
+ * Run the task's operation.  Executing thread only; returns 0 on success or
+ * -1 with t->error set.  Defined in ops.c, dispatching to ops_*.c.
+ */
+int ha_task_execute(ha_task *t);
+
+#endif

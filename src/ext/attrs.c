@@ -1,0 +1,162 @@
+/*
+ * Attributes.  attrs[name] = value replaces the attribute with one of the
+ * value's type and shape; modify() keeps the stored type when the shape
+ * matches, as h5py's AttributeManager does.  Python str becomes a UTF-8
+ * variable-length string, as h5py writes it.
+ */
+#include "common.h"
+
+#include "dtype.h"
+
+/* The array h5py would store for `value` (new reference). */
+static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
+{
+    if (!dtype && PyUnicode_Check(value))
+        dtype = ha_vlstr_descr(1);
+    else if (dtype)
+        Py_INCREF(dtype);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    if (!a)
+        return NULL;
+    int utf8;
+    PyArray_Descr *d = PyArray_DESCR(a);
+    if (d->kind == 'U' || (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8))) {
+        /* Text arrays (and object arrays of str) become vlen strings. */
+        PyArray_Descr *vl = ha_vlstr_descr(1);
+        PyArrayObject *c = vl ? (PyArrayObject *)PyArray_CastToType(a, vl, 0) : NULL;
+        Py_DECREF(a);
+        a = c;
+    }
+    return a;
+}
+
+static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int modify)
+{
+    static char *kwlist[] = {"name", "value", "es", "dtype", "shape", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *value, *es = NULL, *dtobj = Py_None, *shape = Py_None, *ret = NULL;
+    PyArray_Descr *dtype = NULL;
+    PyArrayObject *arr = NULL;
+    ha_eventset *core_es;
+    ha_task *t = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOO:write_attr", kwlist, &name, &value, &es,
+                                     &dtobj, &shape) ||
+        ha_oid_check_writable(st, self, "create attribute") < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    if (dtobj != Py_None && !PyArray_DescrConverter(dtobj, &dtype))
+        return NULL;
+    if (!(arr = attr_array(value, dtype)))
+        goto done;
+    if (shape != Py_None) {
+        PyObject *r = PyArray_Reshape(arr, shape);
+        if (!r)
+            goto done;
+        Py_SETREF(arr, (PyArrayObject *)r);
+    }
+    if (PyArray_NDIM(arr) > HA_MAX_RANK) {
+        PyErr_SetString(PyExc_ValueError, "too many dimensions");
+        goto done;
+    }
+    if (!(t = ha_named_task(st, self, HA_OP_ATTR_WRITE, name, NULL)) ||
+        !(t->type = ha_type_from_descr(PyArray_DESCR(arr))) ||
+        !(t->buf = ha_stage_array(arr, t->type, &t->nbytes)))
+        goto done;
+    t->own_buf = 1;
+    t->ival = modify;
+    t->extent.rank = PyArray_NDIM(arr);
+    for (int i = 0; i < t->extent.rank; i++)
+        t->extent.dims[i] = t->extent.maxdims[i] = (uint64_t)PyArray_DIM(arr, i);
+    if (ha_dispatch(st, t, core_es) == 0)
+        ret = Py_NewRef(Py_None);
+done:
+    ha_task_unref(t);
+    Py_XDECREF(dtype);
+    Py_XDECREF(arr);
+    return ret;
+}
+
+static PyObject *attr_set(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    return attr_write(self, args, kw, 0);
+}
+
+static PyObject *attr_modify(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    return attr_write(self, args, kw, 1);
+}
+
+static PyObject *attr_get(ObjectID *self, PyObject *name)
+{
+    ha_task *t = ha_ask(self, HA_OP_ATTR_READ, name);
+    if (!t)
+        return NULL;
+    PyObject *ret = NULL;
+    PyArray_Descr *d = ha_descr_from_type(t->result.type);
+    if (d) {
+        npy_intp dims[HA_MAX_RANK];
+        int rank = t->result.extent.null ? 1 : t->result.extent.rank;
+        for (int i = 0; i < rank; i++)
+            dims[i] = t->result.extent.null ? 0 : (npy_intp)t->result.extent.dims[i];
+        ret = ha_array_from_result(t->result.type, d, rank, dims, t->result.data);
+        Py_DECREF(d);
+    }
+    ha_task_unref(t);
+    return ret;
+}
+
+static PyObject *attr_contains(ObjectID *self, PyObject *name)
+{
+    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+        Py_RETURN_FALSE;
+    ha_task *t = ha_ask(self, HA_OP_ATTR_EXISTS, name);
+    if (!t)
+        return NULL;
+    PyObject *r = PyBool_FromLong((long)t->result.ival);
+    ha_task_unref(t);
+    return r;
+}
+
+static PyObject *attr_names(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    ha_task *t = ha_ask(self, HA_OP_ATTR_LIST, NULL);
+    if (!t)
+        return NULL;
+    PyObject *r = ha_names_list(t);
+    ha_task_unref(t);
+    return r;
+}
+
+static PyObject *attr_delete(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete_attr", kwlist, &name, &es) ||
+        ha_oid_check_writable(st, self, "delete attribute") < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_ATTR_DELETE, name, NULL);
+    if (!t)
+        return NULL;
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyMethodDef ha_attrs_methods[] = {
+    {"attr_set", (PyCFunction)(void (*)(void))attr_set, METH_VARARGS | METH_KEYWORDS,
+     "attr_set(name, value, es=DEFAULT, dtype=None, shape=None): create or replace"},
+    {"attr_modify", (PyCFunction)(void (*)(void))attr_modify, METH_VARARGS | METH_KEYWORDS,
+     "attr_modify(name, value, es=DEFAULT): overwrite, keeping the stored type"},
+    {"attr_get", (PyCFunction)attr_get, METH_O, "attr_get(name) -> array (waits)"},
+    {"attr_contains", (PyCFunction)attr_contains, METH_O, "attr_contains(name) -> bool (waits)"},
+    {"attr_names", (PyCFunction)attr_names, METH_NOARGS, "attr_names() -> list (waits)"},
+    {"attr_delete", (PyCFunction)(void (*)(void))attr_delete, METH_VARARGS | METH_KEYWORDS,
+     "attr_delete(name, es=DEFAULT)"},
+    {NULL, NULL, 0, NULL},
+};

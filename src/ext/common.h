@@ -1,0 +1,39 @@
+/* Small helpers shared by the operation files of the extension. */
+#ifndef HA_EXT_COMMON_H
+#define HA_EXT_COMMON_H
+
+#include "errors.h"
+#include "objectid.h"
+#include "submit.h"
+
+/* A new task, or NULL with MemoryError. */
+static inline ha_task *ha_new_task(ha_opkind op)
+{
+    ha_task *t = ha_task_new(op);
+    if (!t)
+        PyErr_NoMemory();
+    return t;
+}
+
+/*
+ * An HDF5 object or attribute name from str or bytes, as a new str, or
+ * NULL with TypeError/ValueError.  `*utf8` (optional) borrows its UTF-8.
+ */
+PyObject *ha_name_arg(PyObject *name, const char **utf8);
+
+/* A malloc'd copy of a str's UTF-8, or NULL with an error. */
+char *ha_strdup_utf8(PyObject *s);
+
+/* A task `op` on `self` about `name` (checked); NULL with an exception.
+ * `*name_out` (optional) receives the name as a new str. */
+ha_task *ha_named_task(ha_state *st, ObjectID *self, ha_opkind op, PyObject *name,
+                       PyObject **name_out);
+
+/* Run `op` on `self` (about `name`, or NULL) synchronously; returns the
+ * finished task (the caller unrefs it) or NULL with an exception. */
+ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name);
+
+/* The names a LINK_LIST / ATTR_LIST task returned, as a list of str. */
+PyObject *ha_names_list(ha_task *t);
+
+#endif

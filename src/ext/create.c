@@ -1,0 +1,307 @@
+/*
+ * create_dataset: h5py's argument rules (shape from data, float32 by
+ * default, maxshape and filters imply chunking, chunk shapes guessed the
+ * way h5py guesses them), checked at the call; the creation itself and any
+ * initial data go to the I/O thread as one task.
+ */
+#include <math.h>
+
+#include "common.h"
+#include "dtype.h"
+#include "selection.h"
+
+int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
+                         const ha_dcpl *dcpl);
+void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
+                             const ha_index *idx, size_t *nbytes);
+
+/* A shape: an int or a sequence of ints (None allowed in a maxshape). */
+int ha_parse_shape(PyObject *obj, ha_extent *e, int maxshape)
+{
+    memset(e, 0, sizeof *e);
+    PyObject *seq = PyIndex_Check(obj) ? PyTuple_Pack(1, obj)
+                                       : PySequence_Tuple(obj);
+    if (!seq) {
+        PyErr_Format(PyExc_TypeError, "shape must be an int or a tuple of ints, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(seq);
+    int rc = -1;
+    if (n > HA_MAX_RANK) {
+        PyErr_Format(PyExc_ValueError, "rank %zd exceeds HDF5's maximum of 32", n);
+        goto done;
+    }
+    e->rank = (int)n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *d = PyTuple_GET_ITEM(seq, i);
+        if (maxshape && d == Py_None) {
+            e->dims[i] = HA_UNLIMITED;
+            continue;
+        }
+        Py_ssize_t v = PyIndex_Check(d) ? PyNumber_AsSsize_t(d, PyExc_OverflowError) : -2;
+        if (v == -1 && PyErr_Occurred())
+            goto done;
+        if (v < 0) {
+            PyErr_Format(PyExc_ValueError, "invalid dimension %R in shape", d);
+            goto done;
+        }
+        e->dims[i] = (uint64_t)v;
+    }
+    rc = 0;
+done:
+    Py_DECREF(seq);
+    return rc;
+}
+
+/*
+ * h5py's chunk guess (from PyTables): aim at a chunk of 16 KiB scaled by
+ * 2**log10(dataset MiB), kept between 8 KiB and 1 MiB, by halving the axes
+ * in turn.  Unlimited or zero-length axes count as 1024.
+ */
+static void guess_chunk(const ha_extent *e, size_t typesize, uint64_t *chunk)
+{
+    const double base = 16 * 1024, lo = 8 * 1024, hi = 1024 * 1024;
+    double c[HA_MAX_RANK], n = 1;
+    for (int i = 0; i < e->rank; i++) {
+        c[i] = e->dims[i] ? (double)e->dims[i] : 1024;
+        n *= c[i];
+    }
+    double size = n * (double)typesize;
+    double target = base * pow(2, log10(size / (1024.0 * 1024.0)));
+    target = target > hi ? hi : target < lo ? lo : target;
+    for (int idx = 0;; idx++) {
+        double p = 1;
+        for (int i = 0; i < e->rank; i++)
+            p *= c[i];
+        double bytes = p * (double)typesize;
+        if ((bytes < target || fabs(bytes - target) / target < 0.5) && bytes < hi)
+            break;
+        if (p == 1)
+            break;
+        c[idx % e->rank] = ceil(c[idx % e->rank] / 2.0);
+    }
+    for (int i = 0; i < e->rank; i++)
+        chunk[i] = (uint64_t)c[i];
+}
+
+typedef struct {
+    PyObject *shape, *dtype, *data, *maxshape, *chunks, *fillvalue;
+    PyObject *compression, *copts, *shuffle, *fletcher32, *track_order, *es;
+} create_args;
+
+static int truthy(PyObject *o) { return o && o != Py_None && PyObject_IsTrue(o) == 1; }
+
+/* Filters and chunking into `d` for extent `e`; -1 with h5py's errors. */
+static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_dcpl *d)
+{
+    d->gzip = -1;
+    if (a->compression != Py_None) {
+        int level = 4;
+        if (PyLong_Check(a->compression)) {
+            level = (int)PyLong_AsLong(a->compression);
+        } else if (!PyUnicode_Check(a->compression) ||
+                   PyUnicode_CompareWithASCIIString(a->compression, "gzip")) {
+            PyErr_Format(PyExc_ValueError,
+                         "Compression filter %R is unavailable (h5async supports gzip)",
+                         a->compression);
+            return -1;
+        } else if (a->copts != Py_None) {
+            level = (int)PyLong_AsLong(a->copts);
+        }
+        if (PyErr_Occurred() || level < 0 || level > 9) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError, "GZIP setting must be an integer from 0-9, not %R",
+                         a->copts != Py_None ? a->copts : a->compression);
+            return -1;
+        }
+        d->gzip = level;
+    }
+    d->shuffle = truthy(a->shuffle);
+    d->fletcher32 = truthy(a->fletcher32);
+    int filters = d->gzip >= 0 || d->shuffle || d->fletcher32;
+    int want = a->chunks == Py_True ||
+               (a->chunks == Py_None && (a->maxshape != Py_None || filters));
+    int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;
+    if ((want || tuple) && (e->rank == 0 || e->null)) {
+        PyErr_SetString(PyExc_TypeError, "Scalar datasets don't support chunk/filter options");
+        return -1;
+    }
+    if (a->chunks == Py_False && (filters || a->maxshape != Py_None)) {
+        PyErr_SetString(PyExc_ValueError, "Chunked format required for given storage options");
+        return -1;
+    }
+    if (tuple) {
+        ha_extent c;
+        if (ha_parse_shape(a->chunks, &c, 0) < 0)
+            return -1;
+        if (c.rank != e->rank) {
+            PyErr_SetString(PyExc_ValueError, "Chunk shape must have same rank as dataset shape");
+            return -1;
+        }
+        for (int i = 0; i < c.rank; i++) {
+            uint64_t lim = e->maxdims[i] == HA_UNLIMITED ? UINT64_MAX : e->maxdims[i];
+            if (c.dims[i] == 0 || c.dims[i] > lim) {
+                PyErr_SetString(PyExc_ValueError,
+                                "Chunk shape must not be greater than data shape in any "
+                                "dimension, and must be positive");
+                return -1;
+            }
+            d->chunk[i] = c.dims[i];
+        }
+        d->chunked = 1;
+    } else if (want) {
+        guess_chunk(e, typesize, d->chunk);
+        d->chunked = 1;
+    }
+    d->track_order = truthy(a->track_order);
+    return 0;
+}
+
+/* The extent: from shape, else from data, else empty (dtype only). */
+static int parse_extent(create_args *a, PyArrayObject *data, ha_extent *e)
+{
+    if (a->shape != Py_None) {
+        if (ha_parse_shape(a->shape, e, 0) < 0)
+            return -1;
+        if (data) {
+            uint64_t n = 1;
+            for (int i = 0; i < e->rank; i++)
+                n *= e->dims[i];
+            if (n != (uint64_t)PyArray_SIZE(data)) {
+                PyErr_SetString(PyExc_ValueError, "Shape tuple is incompatible with data");
+                return -1;
+            }
+        }
+    } else if (data) {
+        memset(e, 0, sizeof *e);
+        e->rank = PyArray_NDIM(data);
+        for (int i = 0; i < e->rank; i++)
+            e->dims[i] = (uint64_t)PyArray_DIM(data, i);
+    } else if (a->dtype != Py_None) {
+        memset(e, 0, sizeof *e);
+        e->null = 1;
+    } else {
+        PyErr_SetString(PyExc_TypeError, "One of data, shape or dtype must be specified");
+        return -1;
+    }
+    memcpy(e->maxdims, e->dims, sizeof e->dims);
+    if (a->maxshape != Py_None) {
+        ha_extent m;
+        if (ha_parse_shape(a->maxshape, &m, 1) < 0)
+            return -1;
+        if (m.rank != e->rank) {
+            PyErr_SetString(PyExc_ValueError, "Dimensionality of maxshape and shape must match");
+            return -1;
+        }
+        for (int i = 0; i < e->rank; i++) {
+            if (m.dims[i] != HA_UNLIMITED && m.dims[i] < e->dims[i]) {
+                PyErr_SetString(PyExc_ValueError,
+                                "Maximum shape must be greater than or equal to shape");
+                return -1;
+            }
+            e->maxdims[i] = m.dims[i];
+        }
+    }
+    return 0;
+}
+
+static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
+{
+    if (type->cls == HA_T_VLSTR) {
+        PyErr_SetString(PyExc_TypeError, "fillvalue is not supported for string datasets");
+        return NULL;
+    }
+    Py_INCREF(dtype);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(fill, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    if (!a)
+        return NULL;
+    void *buf = NULL;
+    if (PyArray_SIZE(a) != 1)
+        PyErr_SetString(PyExc_ValueError, "fillvalue must be a single value");
+    else if (!(buf = malloc(type->size)))
+        PyErr_NoMemory();
+    else
+        memcpy(buf, PyArray_DATA(a), type->size);
+    Py_DECREF(a);
+    return buf;
+}
+
+PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "shape", "dtype", "data", "maxshape", "chunks",
+                             "fillvalue", "compression", "compression_opts", "shuffle",
+                             "fletcher32", "track_order", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *n = NULL, *path = NULL;
+    create_args a = {Py_None, Py_None, Py_None, Py_None, Py_None, Py_None,
+                     Py_None, Py_None, Py_None, Py_None, Py_None, NULL};
+    PyArray_Descr *dtype = NULL;
+    PyArrayObject *data = NULL;
+    ha_task *t = NULL;
+    ObjectID *o = NULL;
+    ha_eventset *core_es;
+    const char *uname;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO:create_dataset", kwlist, &name,
+                                     &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
+                                     &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
+                                     &a.fletcher32, &a.track_order, &a.es) ||
+        ha_oid_check_writable(st, self, "create dataset") < 0 ||
+        ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
+        return NULL;
+    if (a.dtype != Py_None && !PyArray_DescrConverter(a.dtype, &dtype))
+        goto done;
+    if (a.data != Py_None) {
+        if (dtype)
+            Py_INCREF(dtype);
+        data = (PyArrayObject *)PyArray_FromAny(a.data, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+        if (!data)
+            goto done;
+        if (!dtype)
+            dtype = (PyArray_Descr *)Py_NewRef((PyObject *)PyArray_DESCR(data));
+    }
+    if (!dtype && !(dtype = PyArray_DescrFromType(NPY_FLOAT32)))
+        goto done;
+    if (!(t = ha_new_task(HA_OP_DSET_CREATE)) || !(t->ftype = ha_type_from_descr(dtype)) ||
+        parse_extent(&a, data, &t->extent) < 0 ||
+        parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0)
+        goto done;
+    if (a.fillvalue != Py_None && !(t->dcpl.fill = fill_value(a.fillvalue, dtype, t->ftype)))
+        goto done;
+    if (!(t->name = ha_strdup_utf8(n)) || !(path = ha_join_path(self->path, n)))
+        goto done;
+    if (data && !t->extent.null && PyArray_SIZE(data) > 0) {
+        ha_index idx;
+        ha_index_all(t->extent.rank, t->extent.dims, &idx);
+        if (!(t->type = ha_type_copy(t->ftype))) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (!(t->buf = ha_stage_for_selection((PyObject *)data, dtype, t->ftype, &idx,
+                                              &t->nbytes)))
+            goto done;
+        t->own_buf = 1;
+        t->fsel = idx.sel;
+        t->msel = idx.sel;
+    }
+    ha_handle *h = ha_handle_new(HA_OBJ_DATASET, PyUnicode_AsUTF8(path), self->h);
+    if (!h) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    t->obj = ha_handle_ref(self->h);
+    t->target = ha_handle_ref(h);
+    if (!(o = ha_oid_new(st, h, self, path)))
+        goto done;
+    if (ha_oid_cache_dataset(o, t->ftype, &t->extent, &t->dcpl) < 0 ||
+        ha_dispatch(st, t, core_es) < 0)
+        Py_CLEAR(o);
+done:
+    (void)uname;
+    ha_task_unref(t);
+    Py_XDECREF(n);
+    Py_XDECREF(path);
+    Py_XDECREF(dtype);
+    Py_XDECREF(data);
+    return (PyObject *)o;
+}

@@ -1,0 +1,390 @@
+/*
+ * Datasets: reading, writing and resizing, with h5py's checks made at the
+ * call.  Writes copy the caller's data into a task-owned staging buffer
+ * (converted to the dataset's dtype, broadcast to the selection), so the
+ * caller may reuse its array at once.
+ */
+#include "common.h"
+
+#include "dtype.h"
+#include "selection.h"
+
+int ha_oid_check_dataset(ha_state *st, ObjectID *o)
+{
+    if (o->kind != HA_OBJ_DATASET) {
+        PyErr_SetString(PyExc_TypeError, "not a dataset");
+        return -1;
+    }
+    return ha_oid_check(st, o);
+}
+
+static PyObject *shape_str(int rank, const npy_intp *dims)
+{
+    PyObject *t = PyTuple_New(rank), *s;
+    for (int i = 0; t && i < rank; i++)
+        PyTuple_SET_ITEM(t, i, PyLong_FromSsize_t(dims[i]));
+    s = t ? PyObject_Repr(t) : NULL;
+    Py_XDECREF(t);
+    return s;
+}
+
+static int broadcast_error(PyArrayObject *src, const ha_index *idx)
+{
+    PyObject *a = shape_str(PyArray_NDIM(src), PyArray_DIMS(src));
+    PyObject *b = shape_str(idx->out_rank, idx->out_dims);
+    if (a && b)
+        PyErr_Format(PyExc_TypeError, "Can't broadcast %U -> %U", a, b);
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return -1;
+}
+
+/* Memory selection: a whole contiguous buffer of the result's shape. */
+static void mem_all(ha_sel *m, int rank, const npy_intp *dims)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = HA_SEL_ALL;
+    m->rank = rank;
+    for (int i = 0; i < rank; i++)
+        m->dims[i] = (uint64_t)dims[i];
+}
+
+static PyObject *read_sel(ObjectID *self, PyObject *key)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    ha_index idx;
+    if (ha_oid_check_dataset(st, self) < 0)
+        return NULL;
+    if (self->ext.null) {
+        PyErr_SetString(PyExc_ValueError, "empty dataset has no data to read");
+        return NULL;
+    }
+    if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
+        return NULL;
+    Py_INCREF(self->dtype);
+    PyArrayObject *arr = (PyArrayObject *)PyArray_NewFromDescr(
+        &PyArray_Type, self->dtype, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL);
+    if (!arr || idx.npoints == 0)
+        return (PyObject *)arr;
+    if (self->type->cls == HA_T_VLSTR) {
+        Py_DECREF(arr);
+        PyErr_SetString(PyExc_TypeError,
+                        "reading variable-length string datasets is not supported yet");
+        return NULL;
+    }
+    ha_task *t = ha_new_task(HA_OP_DSET_READ);
+    if (!t || !(t->type = ha_type_copy(self->type)) || ha_hold(t, (PyObject *)arr, 0) < 0)
+        goto fail;
+    t->obj = ha_handle_ref(self->h);
+    t->fsel = idx.sel;
+    mem_all(&t->msel, idx.out_rank, idx.out_dims);
+    t->buf = PyArray_DATA(arr);
+    t->nbytes = (size_t)PyArray_NBYTES(arr);
+    if (ha_run_sync(st, t) < 0)
+        goto fail;
+    ha_task_unref(t);
+    return PyArray_Return(arr); /* a 0-d result becomes a numpy scalar */
+fail:
+    if (t && !t->type && !PyErr_Occurred())
+        PyErr_NoMemory();
+    ha_task_unref(t);
+    Py_DECREF(arr);
+    return NULL;
+}
+
+/* Queue a write of `buf` (owned, stolen) into selection `fsel`. */
+static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_sel *fsel,
+                        const ha_sel *msel, void *buf, size_t nbytes, PyObject *es)
+{
+    ha_eventset *core_es;
+    ha_task *t = NULL;
+    if (ha_oid_resolve_es(st, self, es, &core_es) < 0 || !(t = ha_new_task(HA_OP_DSET_WRITE))) {
+        ha_type_free(mtype);
+        free(buf);
+        return -1;
+    }
+    t->obj = ha_handle_ref(self->h);
+    t->type = mtype;
+    t->fsel = *fsel;
+    t->msel = *msel;
+    t->buf = buf;
+    t->nbytes = nbytes;
+    t->own_buf = 1;
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    return rc;
+}
+
+/* Convert `value` to `dtype` and broadcast it to the selection's shape,
+ * staged in a new buffer. */
+void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
+                             const ha_index *idx, size_t *nbytes)
+{
+    void *buf = NULL;
+    PyArrayObject *src = NULL, *dst = NULL;
+    Py_INCREF(dtype);
+    src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, 0, NULL);
+    if (!src)
+        return NULL;
+    Py_INCREF(dtype);
+    dst = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, idx->out_rank,
+                                                (npy_intp *)idx->out_dims, NULL, NULL, 0, NULL);
+    if (!dst)
+        goto done;
+    if (PyArray_CopyInto(dst, src) < 0) {
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();
+            broadcast_error(src, idx);
+        }
+        goto done;
+    }
+    buf = ha_stage_array(dst, type, nbytes);
+done:
+    Py_XDECREF(src);
+    Py_XDECREF(dst);
+    return buf;
+}
+
+static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"key", "value", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *key, *value, *es = NULL;
+    ha_index idx;
+    size_t nbytes = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:write", kwlist, &key, &value, &es) ||
+        ha_oid_check_dataset(st, self) < 0 ||
+        ha_oid_check_writable(st, self, "write to dataset") < 0)
+        return NULL;
+    if (self->ext.null) {
+        PyErr_SetString(PyExc_ValueError, "cannot write to an empty dataset");
+        return NULL;
+    }
+    if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
+        return NULL;
+    void *buf = ha_stage_for_selection(value, self->dtype, self->type, &idx, &nbytes);
+    if (!buf)
+        return NULL;
+    if (idx.npoints == 0) {
+        free(buf);
+        Py_RETURN_NONE;
+    }
+    ha_type *mtype = ha_type_copy(self->type);
+    if (!mtype) {
+        free(buf);
+        return PyErr_NoMemory();
+    }
+    ha_sel msel;
+    mem_all(&msel, idx.out_rank, idx.out_dims);
+    if (submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, es) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* The dataset-side selection of a *_direct call (None: everything). */
+static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
+{
+    if (sel == Py_None) {
+        ha_index_all(self->ext.rank, self->ext.dims, idx);
+        return 0;
+    }
+    return ha_index_parse(sel, self->ext.rank, self->ext.dims, idx);
+}
+
+static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"source", "source_sel", "dest_sel", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *source, *ssel = Py_None, *dsel = Py_None, *es = NULL, *part = NULL;
+    PyArrayObject *arr = NULL;
+    ha_index idx;
+    PyObject *ret = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:write_direct", kwlist, &source, &ssel,
+                                     &dsel, &es) ||
+        ha_oid_check_dataset(st, self) < 0 ||
+        ha_oid_check_writable(st, self, "write to dataset") < 0 ||
+        dataset_sel(self, dsel, &idx) < 0)
+        return NULL;
+    part = ssel == Py_None ? Py_NewRef(source) : PyObject_GetItem(source, ssel);
+    if (!part || !(arr = (PyArrayObject *)PyArray_FROM_O(part)))
+        goto done;
+    if ((uint64_t)PyArray_SIZE(arr) != idx.npoints) {
+        broadcast_error(arr, &idx);
+        goto done;
+    }
+    ha_type *mtype = ha_type_from_descr(PyArray_DESCR(arr));
+    if (!mtype)
+        goto done;
+    size_t nbytes = 0;
+    void *buf = ha_stage_array(arr, mtype, &nbytes);
+    if (!buf) {
+        ha_type_free(mtype);
+        goto done;
+    }
+    ha_sel msel;
+    mem_all(&msel, PyArray_NDIM(arr), PyArray_DIMS(arr));
+    if (idx.npoints == 0) {
+        ha_type_free(mtype);
+        free(buf);
+    } else if (submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, es) < 0) {
+        goto done;
+    }
+    ret = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(part);
+    Py_XDECREF(arr);
+    return ret;
+}
+
+static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"dest", "source_sel", "dest_sel", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *dest, *ssel = Py_None, *dsel = Py_None, *es = NULL;
+    ha_index fidx, midx;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:read_direct", kwlist, &dest, &ssel,
+                                     &dsel, &es) ||
+        ha_oid_check_dataset(st, self) < 0 || dataset_sel(self, ssel, &fidx) < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    if (!PyArray_Check(dest) || !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)dest) ||
+        !PyArray_ISWRITEABLE((PyArrayObject *)dest)) {
+        PyErr_SetString(PyExc_TypeError, "dest must be a C-contiguous writable numpy array");
+        return NULL;
+    }
+    PyArrayObject *arr = (PyArrayObject *)dest;
+    uint64_t ddims[HA_MAX_RANK];
+    for (int i = 0; i < PyArray_NDIM(arr); i++)
+        ddims[i] = (uint64_t)PyArray_DIM(arr, i);
+    if (dsel == Py_None)
+        ha_index_all(PyArray_NDIM(arr), ddims, &midx);
+    else if (ha_index_parse(dsel, PyArray_NDIM(arr), ddims, &midx) < 0)
+        return NULL;
+    if (midx.npoints != fidx.npoints) {
+        PyObject *a = shape_str(fidx.out_rank, fidx.out_dims);
+        PyObject *b = shape_str(midx.out_rank, midx.out_dims);
+        if (a && b)
+            PyErr_Format(PyExc_TypeError, "Can't broadcast %U -> %U", a, b);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+        return NULL;
+    }
+    ha_type *mtype = ha_type_from_descr(PyArray_DESCR(arr));
+    if (!mtype)
+        return NULL;
+    if (mtype->cls == HA_T_VLSTR) {
+        ha_type_free(mtype);
+        PyErr_SetString(PyExc_TypeError, "read_direct into object arrays is not supported");
+        return NULL;
+    }
+    if (fidx.npoints == 0) {
+        ha_type_free(mtype);
+        Py_RETURN_NONE;
+    }
+    ha_task *t = ha_new_task(HA_OP_DSET_READ);
+    if (!t) {
+        ha_type_free(mtype);
+        return NULL;
+    }
+    t->type = mtype;
+    t->obj = ha_handle_ref(self->h);
+    t->fsel = fidx.sel;
+    t->msel = midx.sel;
+    t->buf = PyArray_DATA(arr);
+    t->nbytes = (size_t)PyArray_NBYTES(arr);
+    /* The task keeps `dest` alive and pinned until it has been filled. */
+    int rc = ha_hold(t, dest, 1);
+    if (rc == 0)
+        rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+int ha_parse_shape(PyObject *obj, ha_extent *e, int maxshape);
+
+static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"size", "axis", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *size, *axis = Py_None, *es = NULL;
+    ha_eventset *core_es;
+    ha_extent ne;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:resize", kwlist, &size, &axis, &es) ||
+        ha_oid_check_dataset(st, self) < 0 ||
+        ha_oid_check_writable(st, self, "resize dataset") < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    if (!self->dcpl.chunked) {
+        PyErr_SetString(PyExc_TypeError, "Only chunked datasets can be resized");
+        return NULL;
+    }
+    ne = self->ext;
+    if (axis != Py_None) {
+        Py_ssize_t ax = PyNumber_AsSsize_t(axis, PyExc_ValueError);
+        Py_ssize_t n = PyNumber_AsSsize_t(size, PyExc_ValueError);
+        if (PyErr_Occurred())
+            return NULL;
+        if (ax < 0 || ax >= ne.rank) {
+            PyErr_Format(PyExc_ValueError, "Invalid axis (0 to %d allowed)", ne.rank - 1);
+            return NULL;
+        }
+        if (n < 0) {
+            PyErr_SetString(PyExc_ValueError, "New size must be non-negative");
+            return NULL;
+        }
+        ne.dims[ax] = (uint64_t)n;
+    } else {
+        ha_extent req;
+        if (ha_parse_shape(size, &req, 0) < 0)
+            return NULL;
+        if (req.rank != ne.rank) {
+            PyErr_Format(PyExc_TypeError, "New shape length (%d) must match dataset rank (%d)",
+                         req.rank, ne.rank);
+            return NULL;
+        }
+        memcpy(ne.dims, req.dims, sizeof ne.dims);
+    }
+    for (int i = 0; i < ne.rank; i++)
+        if (ne.maxdims[i] != HA_UNLIMITED && ne.dims[i] > ne.maxdims[i]) {
+            PyErr_Format(PyExc_ValueError,
+                         "Unable to set extent of dataset (dimension %d cannot exceed the "
+                         "maximal size: new %llu, max %llu)",
+                         i, (unsigned long long)ne.dims[i], (unsigned long long)ne.maxdims[i]);
+            return NULL;
+        }
+    ha_task *t = ha_new_task(HA_OP_DSET_RESIZE);
+    if (!t)
+        return NULL;
+    t->obj = ha_handle_ref(self->h);
+    t->extent = ne;
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    /* The cache follows the submission order, like every later task. */
+    self->ext = ne;
+    Py_RETURN_NONE;
+}
+
+PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw);
+
+PyMethodDef ha_dataset_methods[] = {
+    {"create_dataset", (PyCFunction)(void (*)(void))ha_create_dataset,
+     METH_VARARGS | METH_KEYWORDS,
+     "create_dataset(name, shape=None, dtype=None, data=None, maxshape=None, chunks=None,\n"
+     "               fillvalue=None, compression=None, compression_opts=None,\n"
+     "               shuffle=None, fletcher32=None, track_order=None, es=DEFAULT)"},
+    {"read", (PyCFunction)read_sel, METH_O, "read(key) -> array (waits)"},
+    {"write", (PyCFunction)(void (*)(void))write_sel, METH_VARARGS | METH_KEYWORDS,
+     "write(key, value, es=DEFAULT)"},
+    {"write_direct", (PyCFunction)(void (*)(void))write_direct, METH_VARARGS | METH_KEYWORDS,
+     "write_direct(source, source_sel=None, dest_sel=None, es=DEFAULT)"},
+    {"read_direct", (PyCFunction)(void (*)(void))read_direct, METH_VARARGS | METH_KEYWORDS,
+     "read_direct(dest, source_sel=None, dest_sel=None, es=DEFAULT)"},
+    {"resize", (PyCFunction)(void (*)(void))resize, METH_VARARGS | METH_KEYWORDS,
+     "resize(size, axis=None, es=DEFAULT)"},
+    {NULL, NULL, 0, NULL},
+};

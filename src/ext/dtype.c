@@ -1,0 +1,338 @@
+/* numpy dtypes <-> core type descriptions.  See dtype.h. */
+#include "dtype.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if NPY_ABI_VERSION < 0x02000000
+/* Building against numpy 1.x: the numpy 2 accessors are plain fields. */
+#define PyDataType_ELSIZE(d) ((d)->elsize)
+#define PyDataType_NAMES(d) ((d)->names)
+#define PyDataType_FIELDS(d) ((d)->fields)
+#define PyDataType_METADATA(d) ((d)->metadata)
+#endif
+
+static ha_order order_of(PyArray_Descr *d)
+{
+    if (d->byteorder == '>')
+        return HA_ORDER_BE;
+#if PY_BIG_ENDIAN
+    if (d->byteorder == '=')
+        return HA_ORDER_BE;
+#endif
+    return HA_ORDER_LE;
+}
+
+int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8)
+{
+    PyObject *meta = PyDataType_METADATA(d);
+    if (d->type_num != NPY_OBJECT || !meta)
+        return 0;
+    PyObject *vlen = PyDict_GetItemString(meta, "vlen"); /* borrowed */
+    if (vlen == (PyObject *)&PyUnicode_Type) {
+        *utf8 = 1;
+        return 1;
+    }
+    if (vlen == (PyObject *)&PyBytes_Type) {
+        *utf8 = 0;
+        return 1;
+    }
+    return 0;
+}
+
+static ha_type *no_conversion(PyArray_Descr *d)
+{
+    PyErr_Format(PyExc_TypeError, "No conversion path for dtype: %R", (PyObject *)d);
+    return NULL;
+}
+
+static ha_type *compound_from_descr(PyArray_Descr *d)
+{
+    PyObject *names = PyDataType_NAMES(d), *fields = PyDataType_FIELDS(d);
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    ha_type *t = ha_type_new(HA_T_COMPOUND, (size_t)PyDataType_ELSIZE(d), HA_ORDER_LE);
+    if (!t || !(t->fields = calloc((size_t)(n ? n : 1), sizeof *t->fields))) {
+        ha_type_free(t);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    t->nfields = (int)n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i);
+        PyObject *info = PyDict_GetItem(fields, name); /* (dtype, offset[, title]) */
+        const char *s = PyUnicode_AsUTF8(name);
+        if (!info || !s)
+            goto fail;
+        t->fields[i].name = strdup(s);
+        t->fields[i].offset = (size_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(info, 1));
+        t->fields[i].type = ha_type_from_descr((PyArray_Descr *)PyTuple_GET_ITEM(info, 0));
+        if (!t->fields[i].type)
+            goto fail;
+        if (!t->fields[i].name) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+    }
+    return t;
+fail:
+    ha_type_free(t);
+    return NULL;
+}
+
+ha_type *ha_type_from_descr(PyArray_Descr *d)
+{
+    size_t size = (size_t)PyDataType_ELSIZE(d);
+    ha_tclass cls;
+    int utf8 = 0;
+    switch (d->kind) {
+    case 'i':
+        cls = HA_T_INT;
+        break;
+    case 'u':
+        cls = HA_T_UINT;
+        break;
+    case 'f':
+        cls = HA_T_FLOAT;
+        break;
+    case 'b':
+        cls = HA_T_BOOL;
+        break;
+    case 'c':
+        cls = HA_T_COMPLEX;
+        break;
+    case 'S':
+        cls = HA_T_BYTES;
+        break;
+    case 'O':
+        if (!ha_descr_is_vlstr(d, &utf8))
+            return no_conversion(d);
+        cls = HA_T_VLSTR;
+        size = sizeof(char *);
+        break;
+    case 'V':
+        if (PyDataType_HASFIELDS(d))
+            return compound_from_descr(d);
+        cls = HA_T_OPAQUE;
+        break;
+    default:
+        return no_conversion(d);
+    }
+    ha_type *t = ha_type_new(cls, size, order_of(d));
+    if (!t)
+        return (ha_type *)PyErr_NoMemory();
+    t->cset = utf8 ? HA_CSET_UTF8 : HA_CSET_ASCII;
+    t->nullpad = cls == HA_T_BYTES;
+    return t;
+}
+
+PyArray_Descr *ha_vlstr_descr(int utf8)
+{
+    PyObject *meta = Py_BuildValue("{sO}", "vlen", utf8 ? (PyObject *)&PyUnicode_Type
+                                                        : (PyObject *)&PyBytes_Type);
+    PyObject *kw = meta ? Py_BuildValue("{sO}", "metadata", meta) : NULL;
+    PyObject *args = Py_BuildValue("(s)", "O");
+    PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+    Py_XDECREF(meta);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    return (PyArray_Descr *)d;
+}
+
+static PyArray_Descr *descr_from_spec(PyObject *spec)
+{
+    PyArray_Descr *d = NULL;
+    if (spec && !PyArray_DescrConverter(spec, &d))
+        d = NULL;
+    Py_XDECREF(spec);
+    return d;
+}
+
+static PyArray_Descr *numeric_descr(const ha_type *t)
+{
+    char code = t->cls == HA_T_INT ? 'i' : t->cls == HA_T_UINT ? 'u'
+              : t->cls == HA_T_FLOAT ? 'f' : 'c';
+    if (t->cls == HA_T_FLOAT && t->size > 8)
+        return PyArray_DescrFromType(NPY_LONGDOUBLE);
+    return descr_from_spec(PyUnicode_FromFormat("%c%c%zu",
+                                                t->order == HA_ORDER_BE ? '>' : '<',
+                                                code, t->size));
+}
+
+static PyArray_Descr *compound_descr(const ha_type *t)
+{
+    PyObject *names = PyList_New(t->nfields), *formats = PyList_New(t->nfields);
+    PyObject *offsets = PyList_New(t->nfields), *spec = NULL;
+    if (!names || !formats || !offsets)
+        goto done;
+    for (int i = 0; i < t->nfields; i++) {
+        PyArray_Descr *fd = ha_descr_from_type(t->fields[i].type);
+        if (!fd)
+            goto done;
+        PyList_SET_ITEM(formats, i, (PyObject *)fd);
+        PyList_SET_ITEM(names, i, PyUnicode_FromString(t->fields[i].name));
+        PyList_SET_ITEM(offsets, i, PyLong_FromSize_t(t->fields[i].offset));
+        if (!PyList_GET_ITEM(names, i) || !PyList_GET_ITEM(offsets, i))
+            goto done;
+    }
+    spec = Py_BuildValue("{sOsOsOsn}", "names", names, "formats", formats,
+                         "offsets", offsets, "itemsize", (Py_ssize_t)t->size);
+done:
+    Py_XDECREF(names);
+    Py_XDECREF(formats);
+    Py_XDECREF(offsets);
+    return descr_from_spec(spec);
+}
+
+static PyArray_Descr *enum_descr(const ha_type *t)
+{
+    ha_type b = {.cls = HA_T_INT, .size = t->size, .order = t->order};
+    PyArray_Descr *base = numeric_descr(t->base ? t->base : &b);
+    PyObject *members = PyDict_New(), *d = NULL;
+    if (!base || !members)
+        goto done;
+    for (int i = 0; i < t->nfields; i++) {
+        PyObject *v = PyLong_FromLongLong(t->members[i].value);
+        int rc = v ? PyDict_SetItemString(members, t->members[i].name, v) : -1;
+        Py_XDECREF(v);
+        if (rc < 0)
+            goto done;
+    }
+    d = PyObject_CallFunction((PyObject *)&PyArrayDescr_Type, "O", base);
+    if (d) {
+        /* h5py's enum_dtype: the base integer dtype with the mapping as metadata. */
+        PyObject *kw = Py_BuildValue("{s{sO}}", "metadata", "enum", members);
+        PyObject *args = PyTuple_Pack(1, (PyObject *)base);
+        Py_SETREF(d, kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL);
+        Py_XDECREF(kw);
+        Py_XDECREF(args);
+    }
+done:
+    Py_XDECREF(base);
+    Py_XDECREF(members);
+    return (PyArray_Descr *)d;
+}
+
+PyArray_Descr *ha_descr_from_type(const ha_type *t)
+{
+    switch (t->cls) {
+    case HA_T_INT:
+    case HA_T_UINT:
+    case HA_T_FLOAT:
+    case HA_T_COMPLEX:
+        return numeric_descr(t);
+    case HA_T_BOOL:
+        return PyArray_DescrFromType(NPY_BOOL);
+    case HA_T_BYTES:
+        return descr_from_spec(PyUnicode_FromFormat("S%zu", t->size ? t->size : 1));
+    case HA_T_VLSTR:
+        return ha_vlstr_descr(t->cset == HA_CSET_UTF8);
+    case HA_T_COMPOUND:
+        return compound_descr(t);
+    case HA_T_ENUM:
+        return enum_descr(t);
+    case HA_T_OPAQUE:
+        return descr_from_spec(PyUnicode_FromFormat("V%zu", t->size));
+    }
+    PyErr_SetString(PyExc_TypeError, "unsupported HDF5 datatype");
+    return NULL;
+}
+
+static void *stage_vlstr(PyArrayObject *arr, size_t *nbytes)
+{
+    PyArrayObject *c = (PyArrayObject *)PyArray_GETCONTIGUOUS(arr);
+    if (!c)
+        return NULL;
+    npy_intp n = PyArray_SIZE(c);
+    PyObject **items = (PyObject **)PyArray_DATA(c);
+    size_t total = (size_t)n * sizeof(char *);
+    char **out = NULL;
+    for (npy_intp i = 0; i < n; i++) {
+        Py_ssize_t len;
+        if (PyUnicode_Check(items[i])) {
+            if (!PyUnicode_AsUTF8AndSize(items[i], &len))
+                goto done;
+        } else if (PyBytes_Check(items[i])) {
+            len = PyBytes_GET_SIZE(items[i]);
+        } else {
+            PyErr_Format(PyExc_TypeError, "Can't implicitly convert %.100s to a string",
+                         Py_TYPE(items[i])->tp_name);
+            goto done;
+        }
+        total += (size_t)len + 1;
+    }
+    out = malloc(total ? total : 1);
+    if (!out) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    char *p = (char *)(out + n);
+    for (npy_intp i = 0; i < n; i++) {
+        Py_ssize_t len;
+        const char *s = PyUnicode_Check(items[i]) ? PyUnicode_AsUTF8AndSize(items[i], &len)
+                                                  : (len = PyBytes_GET_SIZE(items[i]),
+                                                     PyBytes_AS_STRING(items[i]));
+        memcpy(p, s, (size_t)len);
+        p[len] = '\0';
+        out[i] = p;
+        p += len + 1;
+    }
+    *nbytes = total;
+done:
+    Py_DECREF(c);
+    return out;
+}
+
+void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
+{
+    if (t->cls == HA_T_VLSTR)
+        return stage_vlstr(arr, nbytes);
+    size_t n = (size_t)PyArray_NBYTES(arr);
+    void *buf = malloc(n ? n : 1);
+    if (!buf)
+        return PyErr_NoMemory();
+    if (PyArray_IS_C_CONTIGUOUS(arr)) {
+        memcpy(buf, PyArray_DATA(arr), n);
+    } else {
+        PyArray_Descr *d = PyArray_DESCR(arr);
+        Py_INCREF(d);
+        PyObject *w = PyArray_NewFromDescr(&PyArray_Type, d, PyArray_NDIM(arr),
+                                           PyArray_DIMS(arr), NULL, buf,
+                                           NPY_ARRAY_CARRAY, NULL);
+        if (!w || PyArray_CopyInto((PyArrayObject *)w, arr) < 0) {
+            Py_XDECREF(w);
+            free(buf);
+            return NULL;
+        }
+        Py_DECREF(w);
+    }
+    *nbytes = n;
+    return buf;
+}
+
+PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
+                               int rank, const npy_intp *dims, const void *data)
+{
+    Py_INCREF(dtype);
+    PyArrayObject *a = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, rank,
+                                                             (npy_intp *)dims, NULL, NULL,
+                                                             0, NULL);
+    if (!a)
+        return NULL;
+    npy_intp n = PyArray_SIZE(a);
+    if (t->cls != HA_T_VLSTR) {
+        memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
+        return (PyObject *)a;
+    }
+    PyObject **items = (PyObject **)PyArray_DATA(a);
+    char *const *strs = data;
+    for (npy_intp i = 0; i < n; i++) {
+        PyObject *s = PyUnicode_DecodeUTF8(strs[i], (Py_ssize_t)strlen(strs[i]),
+                                           "surrogateescape");
+        if (!s) {
+            Py_DECREF(a);
+            return NULL;
+        }
+        Py_XSETREF(items[i], s);
+    }
+    return (PyObject *)a;
+}

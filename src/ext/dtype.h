@@ -1,0 +1,39 @@
+/*
+ * numpy dtypes <-> core type descriptions, following h5py's mapping:
+ * bool as an int8 enum, complex as {r, i}, 'S' as fixed null-padded
+ * strings, h5py.string_dtype() (object with vlen metadata) as
+ * variable-length strings, structured dtypes as compounds.
+ */
+#ifndef HA_EXT_DTYPE_H
+#define HA_EXT_DTYPE_H
+
+#include "desc.h"
+#include "np.h"
+
+/* A description of `d`, or NULL with TypeError for unsupported dtypes. */
+ha_type *ha_type_from_descr(PyArray_Descr *d);
+
+/* The numpy dtype for `t` (new reference), or NULL with an error. */
+PyArray_Descr *ha_descr_from_type(const ha_type *t);
+
+/* The dtype h5py uses for variable-length strings (new reference). */
+PyArray_Descr *ha_vlstr_descr(int utf8);
+
+/* Whether `d` is object dtype marked as a variable-length string. */
+int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8);
+
+/*
+ * Stage `arr` (any dtype supported here) into one malloc'd block, owned by
+ * the caller: the raw elements, or for variable-length strings the pointer
+ * array followed by the string bytes.  Returns NULL with an error.
+ */
+void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
+
+/*
+ * Build an array of `dtype` and shape from `data` (copied) as the
+ * executing thread returned it; variable-length strings become str.
+ */
+PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
+                               int rank, const npy_intp *dims, const void *data);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * EventSet: tracks the operations submitted with es=it.
+ *
+ * wait() returns the number still in progress (0 when all are done, as
+ * H5ESwait reports it) and raises EventSetError when any failed; raising
+ * hands the errors over, so they are not raised twice.
+ */
+#include "eventset_type.h"
+
+#include <math.h>
+
+#include "errors.h"
+#include "submit.h"
+
+#define WAIT_SLICE 0.05
+
+ha_eventset *ha_es_from_py(ha_state *st, PyObject *obj)
+{
+    if (obj == Py_None)
+        return NULL;
+    if (!PyObject_TypeCheck(obj, st->EventSetType)) {
+        PyErr_Format(PyExc_TypeError, "es must be an EventSet or None, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    EventSetObject *e = (EventSetObject *)obj;
+    if (!e->es)
+        PyErr_SetString(PyExc_ValueError, "the event set is closed");
+    return e->es;
+}
+
+static PyObject *es_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    if (PyTuple_GET_SIZE(args) || (kw && PyDict_GET_SIZE(kw))) {
+        PyErr_SetString(PyExc_TypeError, "EventSet() takes no arguments");
+        return NULL;
+    }
+    EventSetObject *self = (EventSetObject *)type->tp_alloc(type, 0);
+    if (!self)
+        return NULL;
+    if (!(self->es = ha_es_new())) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    return (PyObject *)self;
+}
+
+static int check_open(EventSetObject *self)
+{
+    if (!self->es) {
+        PyErr_SetString(PyExc_ValueError, "the event set is closed");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *raise_errors(EventSetObject *self)
+{
+    size_t n = 0;
+    ha_error **errs = ha_es_take_errors(self->es, &n);
+    if (!n)
+        return NULL;
+    ha_exc_raise_group(ha_state_of((PyObject *)self), errs, n);
+    for (size_t i = 0; i < n; i++)
+        ha_error_unref(errs[i]);
+    free(errs);
+    return NULL;
+}
+
+/* Wait up to `timeout` (< 0 forever) with Ctrl-C honoured. */
+static int wait_es(EventSetObject *self, double timeout, uint64_t *left)
+{
+    double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    for (;;) {
+        double slice = WAIT_SLICE;
+        if (deadline >= 0) {
+            double rem = deadline - ha_now();
+            slice = rem < slice ? (rem > 0 ? rem : 0) : slice;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        *left = ha_es_wait(self->es, slice);
+        Py_END_ALLOW_THREADS
+        if (*left == 0 || (deadline >= 0 && ha_now() >= deadline))
+            return 0;
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
+static PyObject *es_wait(EventSetObject *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"timeout", NULL};
+    PyObject *tobj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:wait", kwlist, &tobj) ||
+        check_open(self) < 0)
+        return NULL;
+    double timeout = -1;
+    if (tobj != Py_None) {
+        timeout = PyFloat_AsDouble(tobj);
+        if (timeout == -1 && PyErr_Occurred())
+            return NULL;
+        if (timeout < 0 || isnan(timeout)) {
+            PyErr_SetString(PyExc_ValueError, "timeout must be a non-negative number of seconds");
+            return NULL;
+        }
+        /* Anything beyond a year is "forever" (sys.maxsize, 1e6, ...). */
+        if (timeout > 3.2e7)
+            timeout = -1;
+    }
+    uint64_t left = 0;
+    if (wait_es(self, timeout, &left) < 0)
+        return NULL;
+    ha_reap_python();
+    ha_es_counts c;
+    ha_es_counts_get(self->es, &c);
+    if (c.failed)
+        return raise_errors(self);
+    return PyLong_FromUnsignedLongLong(left);
+}
+
+static PyObject *es_close(EventSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->es)
+        Py_RETURN_NONE;
+    /* Closing never drops work: wait for what is in flight first. */
+    uint64_t left = 0;
+    if (wait_es(self, -1, &left) < 0)
+        return NULL;
+    ha_reap_python();
+    ha_es_counts c;
+    ha_es_counts_get(self->es, &c);
+    if (c.failed) {
+        raise_errors(self);
+        return NULL;
+    }
+    ha_es_unref(self->es);
+    self->es = NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *es_cancel(EventSetObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (check_open(self) < 0)
+        return NULL;
+    size_t not_cancelled = 0;
+    ha_es_cancel(self->es, &not_cancelled);
+    ha_reap_python();
+    return PyLong_FromSize_t(not_cancelled);
+}
+
+static PyObject *es_take_errors(EventSetObject *self, void *closure)
+{
+    (void)closure;
+    if (check_open(self) < 0)
+        return NULL;
+    size_t n = 0;
+    ha_error **errs = ha_es_take_errors(self->es, &n);
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; i < n; i++) {
+        PyObject *exc = list ? ha_exc_new(ha_state_of((PyObject *)self), errs[i]) : NULL;
+        if (!exc || PyList_Append(list, exc) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(exc);
+        ha_error_unref(errs[i]);
+    }
+    free(errs);
+    return list;
+}
+
+static PyObject *es_counts(EventSetObject *self, void *which)
+{
+    if (check_open(self) < 0)
+        return NULL;
+    ha_es_counts c;
+    ha_es_counts_get(self->es, &c);
+    switch ((intptr_t)which) {
+    case 0:
+        return PyLong_FromUnsignedLongLong(c.in_progress);
+    case 1:
+        return PyLong_FromUnsignedLongLong(c.op_counter);
+    default:
+        return PyBool_FromLong(c.failed != 0);
+    }
+}
+
+static PyObject *es_enter(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    return Py_NewRef(self);
+}
+
+static PyObject *es_exit(EventSetObject *self, PyObject *args)
+{
+    (void)args;
+    /* Always wait and close; an error of ours replaces none in flight
+     * because Python chains it as the context. */
+    PyObject *r = es_close(self, NULL);
+    if (!r)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_FALSE;
+}
+
+static PyObject *es_closed(EventSetObject *self, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(self->es == NULL);
+}
+
+static void es_dealloc(EventSetObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    if (self->es) {
+        ha_es_counts c;
+        ha_es_counts_get(self->es, &c);
+        if (c.failed &&
+            PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+                             "EventSet deleted with %llu failed operation(s) nobody "
+                             "retrieved; call wait() to see them",
+                             (unsigned long long)c.failed) < 0)
+            PyErr_WriteUnraisable((PyObject *)self);
+        ha_es_unref(self->es);
+    }
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef es_methods[] = {
+    {"wait", (PyCFunction)(void (*)(void))es_wait, METH_VARARGS | METH_KEYWORDS,
+     "wait(timeout=None) -> number of operations still in progress\n\n"
+     "Wait for the operations of this event set, at most `timeout` seconds\n"
+     "(None or any huge number: forever).  Raises EventSetError if any failed."},
+    {"close", (PyCFunction)es_close, METH_NOARGS,
+     "Wait for pending operations, then release the event set."},
+    {"cancel", (PyCFunction)es_cancel, METH_NOARGS,
+     "Cancel queued operations; returns how many could not be cancelled."},
+    {"__enter__", es_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)es_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef es_getset[] = {
+    {"num_in_progress", (getter)es_counts, NULL, "operations not finished", (void *)0},
+    {"op_counter", (getter)es_counts, NULL, "operations ever submitted", (void *)1},
+    {"op_failed", (getter)es_counts, NULL, "whether an unretrieved failure exists", (void *)2},
+    {"errors", (getter)es_take_errors, NULL,
+     "take the exceptions of failed operations (clears them)", NULL},
+    {"closed", (getter)es_closed, NULL, "whether close() was called", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot es_slots[] = {
+    {Py_tp_new, es_new},
+    {Py_tp_dealloc, es_dealloc},
+    {Py_tp_methods, es_methods},
+    {Py_tp_getset, es_getset},
+    {Py_tp_doc, "EventSet()\n\nTracks asynchronous operations submitted with es=."},
+    {0, NULL},
+};
+
+PyType_Spec ha_eventset_spec = {
+    .name = "h5async._h5async.EventSet",
+    .basicsize = sizeof(EventSetObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = es_slots,
+};

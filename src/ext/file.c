@@ -1,0 +1,132 @@
+/* Files: open/create (module function), close and flush. */
+#include "common.h"
+
+static const struct {
+    const char *name;
+    ha_fmode mode;
+    const char *reported;
+} modes[] = {
+    {"r", HA_FMODE_R, "r"},       {"r+", HA_FMODE_RW, "r+"},
+    {"w", HA_FMODE_TRUNC, "r+"},  {"w-", HA_FMODE_EXCL, "r+"},
+    {"x", HA_FMODE_EXCL, "r+"},   {"a", HA_FMODE_APPEND, "r+"},
+};
+
+PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "mode", "es", "driver", "backing_store", NULL};
+    ha_state *st = ha_state_mod(module);
+    PyObject *name = NULL, *es = Py_None, *fsname = NULL, *path = NULL;
+    const char *mode = "r", *driver = NULL;
+    int backing_store = 1;
+    ha_task *t = NULL;
+    ObjectID *o = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOzp:open_file", kwlist, &name, &mode,
+                                     &es, &driver, &backing_store))
+        return NULL;
+    size_t m = 0;
+    while (m < sizeof modes / sizeof modes[0] && strcmp(modes[m].name, mode))
+        m++;
+    if (m == sizeof modes / sizeof modes[0]) {
+        PyErr_Format(PyExc_ValueError,
+                     "Invalid mode '%s'; must be one of r, r+, w, w-, x, a", mode);
+        return NULL;
+    }
+    ha_driver drv = HA_DRIVER_DEFAULT;
+    if (driver && !strcmp(driver, "core"))
+        drv = backing_store ? HA_DRIVER_CORE : HA_DRIVER_CORE_NOSTORE;
+    else if (driver && strcmp(driver, "sec2")) {
+        PyErr_Format(PyExc_ValueError, "Unknown driver type \"%s\"", driver);
+        return NULL;
+    }
+    ha_eventset *core_es = ha_es_from_py(st, es);
+    if (!core_es && PyErr_Occurred())
+        return NULL;
+    /* str, bytes or os.PathLike, as the file system sees it. */
+    if (!PyUnicode_FSDecoder(name, &fsname))
+        return NULL;
+    PyObject *fsbytes = PyUnicode_EncodeFSDefault(fsname);
+    if (!fsbytes)
+        goto done;
+    t = ha_new_task(HA_OP_FILE_OPEN);
+    if (t)
+        t->name = strdup(PyBytes_AS_STRING(fsbytes));
+    Py_DECREF(fsbytes);
+    if (!t || !t->name) {
+        if (t)
+            PyErr_NoMemory();
+        goto done;
+    }
+    t->ival = modes[m].mode;
+    t->ival2 = drv;
+    ha_handle *h = ha_handle_new(HA_OBJ_FILE, t->name, NULL);
+    if (!h || !(path = PyUnicode_FromString("/"))) {
+        if (!h)
+            PyErr_NoMemory();
+        ha_handle_unref(h);
+        goto done;
+    }
+    h->readonly = modes[m].mode == HA_FMODE_R;
+    t->target = ha_handle_ref(h);
+    o = ha_oid_new(st, h, NULL, path);
+    if (!o)
+        goto done;
+    o->filename = Py_NewRef(fsname);
+    o->mode = PyUnicode_FromString(modes[m].reported);
+    o->es = es == Py_None ? NULL : Py_NewRef(es);
+    if (!o->mode || ha_dispatch(st, t, core_es) < 0)
+        Py_CLEAR(o);
+done:
+    ha_task_unref(t);
+    Py_XDECREF(fsname);
+    Py_XDECREF(path);
+    return (PyObject *)o;
+}
+
+/* close(es=DEFAULT): the file's objects become unusable at once. */
+PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:close", kwlist, &es))
+        return NULL;
+    if (self->kind != HA_OBJ_FILE) {
+        PyErr_SetString(PyExc_TypeError, "close() applies to files");
+        return NULL;
+    }
+    if (self->h->closing || self->h->gen != ha_generation())
+        Py_RETURN_NONE; /* closing twice is allowed, as in h5py */
+    if (ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_new_task(HA_OP_FILE_CLOSE);
+    if (!t)
+        return NULL;
+    t->obj = ha_handle_ref(self->h);
+    self->h->closing = 1;
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyObject *ha_file_flush(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:flush", kwlist, &es) ||
+        ha_oid_check(st, self) < 0 || ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_new_task(HA_OP_FILE_FLUSH);
+    if (!t)
+        return NULL;
+    t->obj = ha_handle_ref(ha_handle_file(self->h));
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}

@@ -1,0 +1,236 @@
+/* Groups and links: create_group, open, contains, keys, delete. */
+#include "common.h"
+
+#include "dtype.h"
+
+PyObject *ha_name_arg(PyObject *name, const char **utf8)
+{
+    PyObject *s;
+    if (PyUnicode_Check(name))
+        s = Py_NewRef(name);
+    else if (PyBytes_Check(name))
+        s = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name), "strict");
+    else {
+        PyErr_Format(PyExc_TypeError, "Accessing a group is done with bytes or str, not %.100s",
+                     Py_TYPE(name)->tp_name);
+        return NULL;
+    }
+    if (!s)
+        return NULL;
+    if (PyUnicode_GetLength(s) == 0) {
+        Py_DECREF(s);
+        PyErr_SetString(PyExc_ValueError, "Empty names are not allowed");
+        return NULL;
+    }
+    if (utf8 && !(*utf8 = PyUnicode_AsUTF8(s)))
+        Py_CLEAR(s);
+    return s;
+}
+
+char *ha_strdup_utf8(PyObject *s)
+{
+    const char *u = PyUnicode_AsUTF8(s);
+    if (!u)
+        return NULL;
+    char *d = strdup(u);
+    if (!d)
+        PyErr_NoMemory();
+    return d;
+}
+
+/* A task on `self` about `name`; NULL with an exception. */
+ha_task *ha_named_task(ha_state *st, ObjectID *self, ha_opkind op, PyObject *name,
+                           PyObject **name_out)
+{
+    PyObject *n = ha_name_arg(name, NULL);
+    if (!n || ha_oid_check(st, self) < 0) {
+        Py_XDECREF(n);
+        return NULL;
+    }
+    ha_task *t = ha_new_task(op);
+    if (t && !(t->name = ha_strdup_utf8(n))) {
+        ha_task_unref(t);
+        t = NULL;
+    }
+    if (t)
+        t->obj = ha_handle_ref(self->h);
+    if (t && name_out)
+        *name_out = n;
+    else
+        Py_DECREF(n);
+    return t;
+}
+
+static PyObject *create_group(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "es", "track_order", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *es = NULL, *track = Py_None, *n = NULL, *path = NULL;
+    ObjectID *o = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:create_group", kwlist, &name, &es, &track) ||
+        ha_oid_check_writable(st, self, "create group") < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_GROUP_CREATE, name, &n);
+    if (!t)
+        return NULL;
+    t->ival = track != Py_None && PyObject_IsTrue(track);
+    if (!(path = ha_join_path(self->path, n)))
+        goto done;
+    ha_handle *h = ha_handle_new(HA_OBJ_GROUP, PyUnicode_AsUTF8(path), self->h);
+    if (!h) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    t->target = ha_handle_ref(h);
+    if ((o = ha_oid_new(st, h, self, path)) && ha_dispatch(st, t, core_es) < 0)
+        Py_CLEAR(o);
+done:
+    ha_task_unref(t);
+    Py_XDECREF(n);
+    Py_XDECREF(path);
+    return (PyObject *)o;
+}
+
+/* Fill a dataset ObjectID's cache from what the executing thread found. */
+int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
+                         const ha_dcpl *dcpl)
+{
+    if (!(o->type = ha_type_copy(type))) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (!(o->dtype = ha_descr_from_type(type)))
+        return -1;
+    o->ext = *ext;
+    o->dcpl = *dcpl;
+    o->dcpl.fill = NULL;
+    return 0;
+}
+
+static PyObject *open_obj(ObjectID *self, PyObject *name)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *n = NULL, *path = NULL;
+    ObjectID *o = NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_OBJ_OPEN, name, &n);
+    if (!t)
+        return NULL;
+    if (!(path = ha_join_path(self->path, n)))
+        goto done;
+    ha_handle *h = ha_handle_new(HA_OBJ_GROUP, PyUnicode_AsUTF8(path), self->h);
+    if (!h) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    t->target = ha_handle_ref(h);
+    if (!(o = ha_oid_new(st, h, self, path)))
+        goto done;
+    if (ha_run_sync(st, t) < 0) {
+        Py_CLEAR(o);
+        goto done;
+    }
+    o->kind = t->result.kind;
+    if (o->kind == HA_OBJ_DATASET &&
+        ha_oid_cache_dataset(o, t->result.type, &t->result.extent, &t->result.dcpl) < 0)
+        Py_CLEAR(o);
+done:
+    ha_task_unref(t);
+    Py_XDECREF(n);
+    Py_XDECREF(path);
+    return (PyObject *)o;
+}
+
+/* Run a task that answers a question about `name`; returns its result. */
+ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    ha_task *t = name ? ha_named_task(st, self, op, name, NULL) : NULL;
+    if (!name) {
+        if (ha_oid_check(st, self) < 0 || !(t = ha_new_task(op)))
+            return NULL;
+        t->obj = ha_handle_ref(self->h);
+    }
+    if (t && ha_run_sync(st, t) < 0) {
+        ha_task_unref(t);
+        t = NULL;
+    }
+    return t;
+}
+
+PyObject *ha_names_list(ha_task *t)
+{
+    PyObject *list = PyList_New((Py_ssize_t)t->result.nnames);
+    for (size_t i = 0; list && i < t->result.nnames; i++) {
+        PyObject *s = PyUnicode_DecodeUTF8(t->result.names[i],
+                                           (Py_ssize_t)strlen(t->result.names[i]),
+                                           "surrogateescape");
+        if (!s)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, s);
+    }
+    return list;
+}
+
+static PyObject *contains(ObjectID *self, PyObject *name)
+{
+    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+        Py_RETURN_FALSE;
+    ha_task *t = ha_ask(self, HA_OP_LINK_EXISTS, name);
+    if (!t)
+        return NULL;
+    PyObject *r = PyBool_FromLong((long)t->result.ival);
+    ha_task_unref(t);
+    return r;
+}
+
+static PyObject *keys(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    ha_task *t = ha_ask(self, HA_OP_LINK_LIST, NULL);
+    if (!t)
+        return NULL;
+    PyObject *r = ha_names_list(t);
+    ha_task_unref(t);
+    return r;
+}
+
+static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete", kwlist, &name, &es) ||
+        ha_oid_check_writable(st, self, "delete link") < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_LINK_DELETE, name, NULL);
+    if (!t)
+        return NULL;
+    int rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw);
+PyObject *ha_file_flush(ObjectID *self, PyObject *args, PyObject *kw);
+
+PyMethodDef ha_group_methods[] = {
+    {"create_group", (PyCFunction)(void (*)(void))create_group, METH_VARARGS | METH_KEYWORDS,
+     "create_group(name, es=DEFAULT, track_order=None) -> ObjectID"},
+    {"open", (PyCFunction)open_obj, METH_O, "open(name) -> ObjectID (waits)"},
+    {"contains", (PyCFunction)contains, METH_O, "contains(name) -> bool (waits)"},
+    {"keys", (PyCFunction)keys, METH_NOARGS, "keys() -> list of str (waits)"},
+    {"delete", (PyCFunction)(void (*)(void))delete_link, METH_VARARGS | METH_KEYWORDS,
+     "delete(name, es=DEFAULT)"},
+    {"close", (PyCFunction)(void (*)(void))ha_file_close, METH_VARARGS | METH_KEYWORDS,
+     "close(es=DEFAULT): close the file and every object in it"},
+    {"flush", (PyCFunction)(void (*)(void))ha_file_flush, METH_VARARGS | METH_KEYWORDS,
+     "flush(es=DEFAULT)"},
+    {NULL, NULL, 0, NULL},
+};

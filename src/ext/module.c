@@ -1,0 +1,194 @@
+/*
+ * The _h5async module: state, exceptions, module functions, and the
+ * joining of the per-area method tables into ObjectID's.
+ */
+#define HA_NUMPY_MAIN
+#include "np.h"
+
+#include "common.h"
+#include "eventset_type.h"
+#include "notify.h"
+#include "objectid.h"
+
+ha_state *ha_state_mod(PyObject *module) { return PyModule_GetState(module); }
+
+ha_state *ha_state_of(PyObject *obj)
+{
+    PyObject *m = PyType_GetModuleByDef(Py_TYPE(obj), &ha_module_def);
+    return m ? PyModule_GetState(m) : NULL;
+}
+
+PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw);
+
+static PyObject *hdf5_version(PyObject *m, PyObject *unused)
+{
+    (void)unused;
+    /* Even a version query initialises HDF5, so the engine runs it. */
+    ha_task *t = ha_new_task(HA_OP_LIBVERSION);
+    if (!t || ha_run_sync(ha_state_mod(m), t) < 0) {
+        ha_task_unref(t);
+        return NULL;
+    }
+    long long v = t->result.ival;
+    ha_task_unref(t);
+    return Py_BuildValue("(LLL)", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+
+static PyObject *stats(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    ha_stats s;
+    ha_stats_get(&s);
+    return Py_BuildValue("{sKsKsKsKsKsdsKsK}", "submitted", s.submitted, "inline_runs",
+                         s.inline_runs, "completed", s.completed, "failed", s.failed,
+                         "waits", s.waits, "blocked_seconds", (double)s.blocked_ns * 1e-9,
+                         "queued", s.queued, "staged_bytes", s.staged_bytes);
+}
+
+static PyObject *drain(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    int done = 0;
+    while (!done) {
+        Py_BEGIN_ALLOW_THREADS
+        done = ha_drain(0.05);
+        Py_END_ALLOW_THREADS
+        if (!done && PyErr_CheckSignals() < 0)
+            return NULL;
+    }
+    ha_reap_python();
+    Py_RETURN_NONE;
+}
+
+static PyObject *shutdown(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    Py_BEGIN_ALLOW_THREADS
+    ha_shutdown();
+    Py_END_ALLOW_THREADS
+    ha_reap_python();
+    Py_RETURN_NONE;
+}
+
+static PyObject *notify_fd(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    return PyLong_FromLong(ha_notify_fd());
+}
+
+static PyMethodDef module_methods[] = {
+    {"open_file", (PyCFunction)(void (*)(void))ha_open_file, METH_VARARGS | METH_KEYWORDS,
+     "open_file(name, mode='r', es=None, driver=None, backing_store=True) -> ObjectID"},
+    {"hdf5_version", hdf5_version, METH_NOARGS, "the runtime HDF5 version as a tuple"},
+    {"stats", stats, METH_NOARGS, "engine counters"},
+    {"drain", drain, METH_NOARGS, "wait until every submitted operation has finished"},
+    {"shutdown", shutdown, METH_NOARGS,
+     "finish all work, close open files and stop the I/O thread"},
+    {"notify_fd", notify_fd, METH_NOARGS, "fd readable after each completion"},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ObjectID's methods come from several files; join them once. */
+static PyMethodDef *joined_methods(void)
+{
+    static PyMethodDef all[64];
+    static int done;
+    if (done)
+        return all;
+    PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods};
+    size_t n = 0;
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
+        for (PyMethodDef *d = parts[p]; d->ml_name && n < 63; d++)
+            all[n++] = *d;
+    done = 1;
+    return all;
+}
+
+static int add_type(PyObject *m, PyType_Spec *spec, PyTypeObject **out)
+{
+    *out = (PyTypeObject *)PyType_FromModuleAndSpec(m, spec, NULL);
+    return *out ? PyModule_AddType(m, *out) : -1;
+}
+
+static int module_exec(PyObject *m)
+{
+    ha_state *st = ha_state_mod(m);
+    if (PyArray_ImportNumPyAPI() < 0)
+        return -1;
+    for (PyType_Slot *s = ha_objectid_spec.slots; s->slot; s++)
+        if (s->slot == Py_tp_methods)
+            s->pfunc = joined_methods();
+    if (add_type(m, &ha_eventset_spec, &st->EventSetType) < 0 ||
+        add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0)
+        return -1;
+    PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
+    PyObject *group = builtins ? PyDict_GetItemString(builtins, "ExceptionGroup") : NULL;
+    PyObject *futures = PyImport_ImportModule("concurrent.futures");
+    if (!group || !futures)
+        return -1;
+    st->CancelledError = PyObject_GetAttrString(futures, "CancelledError");
+    Py_DECREF(futures);
+    st->EventSetError = PyErr_NewExceptionWithDoc(
+        "h5async.EventSetError",
+        "Operations of an event set failed; holds one exception per failure.", group, NULL);
+    st->DependencyError = PyErr_NewExceptionWithDoc(
+        "h5async.DependencyError",
+        "An operation used an object whose own creation or opening failed; "
+        "__cause__ is that failure.", PyExc_RuntimeError, NULL);
+    st->DEFAULT = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+    if (!st->CancelledError || !st->EventSetError || !st->DependencyError || !st->DEFAULT ||
+        PyModule_AddObjectRef(m, "EventSetError", st->EventSetError) < 0 ||
+        PyModule_AddObjectRef(m, "DependencyError", st->DependencyError) < 0 ||
+        PyModule_AddObjectRef(m, "DEFAULT", st->DEFAULT) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    ha_state *st = ha_state_mod(m);
+    Py_VISIT(st->EventSetType);
+    Py_VISIT(st->ObjectIDType);
+    Py_VISIT(st->EventSetError);
+    Py_VISIT(st->DependencyError);
+    Py_VISIT(st->CancelledError);
+    Py_VISIT(st->DEFAULT);
+    return 0;
+}
+
+static int module_clear(PyObject *m)
+{
+    ha_state *st = ha_state_mod(m);
+    Py_CLEAR(st->EventSetType);
+    Py_CLEAR(st->ObjectIDType);
+    Py_CLEAR(st->EventSetError);
+    Py_CLEAR(st->DependencyError);
+    Py_CLEAR(st->CancelledError);
+    Py_CLEAR(st->DEFAULT);
+    return 0;
+}
+
+static void module_free(void *m) { module_clear(m); }
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+PyModuleDef ha_module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "h5async._h5async",
+    .m_doc = "C core of h5async: asynchronous HDF5 I/O on a background thread.",
+    .m_size = sizeof(ha_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC PyInit__h5async(void) { return PyModuleDef_Init(&ha_module_def); }

@@ -1,0 +1,88 @@
+#include "submit.h"
+
+#include "errors.h"
+
+/* How long a wait sleeps with the GIL released before checking signals. */
+#define WAIT_SLICE 0.05
+
+int ha_hold(ha_task *t, PyObject *obj, int writable)
+{
+    ha_pyhold *h = PyMem_RawCalloc(1, sizeof *h);
+    if (!h) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (writable) {
+        if (PyObject_GetBuffer(obj, &h->view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) {
+            PyMem_RawFree(h);
+            return -1;
+        }
+        h->has_view = 1;
+    }
+    h->obj = Py_NewRef(obj);
+    t->user = h;
+    return 0;
+}
+
+static void release_hold(ha_task *t, void *arg)
+{
+    (void)arg;
+    ha_pyhold *h = t->user;
+    t->user = NULL;
+    if (!h)
+        return;
+    if (h->has_view)
+        PyBuffer_Release(&h->view);
+    Py_XDECREF(h->obj);
+    PyMem_RawFree(h);
+}
+
+void ha_reap_python(void) { ha_reap(release_hold, NULL); }
+
+int ha_wait_task(ha_task *t)
+{
+    for (;;) {
+        int done;
+        Py_BEGIN_ALLOW_THREADS
+        done = ha_task_wait(t, WAIT_SLICE);
+        Py_END_ALLOW_THREADS
+        if (done)
+            return 0;
+        if (PyErr_CheckSignals() < 0)
+            return -1; /* the task goes on; its resources stay held */
+    }
+}
+
+int ha_run_sync(ha_state *st, ha_task *t)
+{
+    int rc;
+    ha_reap_python();
+    Py_BEGIN_ALLOW_THREADS
+    rc = ha_run(t, WAIT_SLICE);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "h5async: cannot start the I/O thread");
+        return -1;
+    }
+    if (rc == 0 && (PyErr_CheckSignals() < 0 || ha_wait_task(t) < 0))
+        return -1;
+    ha_reap_python();
+    if (t->status != HA_DONE) {
+        ha_exc_raise(st, t->error);
+        return -1;
+    }
+    return 0;
+}
+
+int ha_dispatch(ha_state *st, ha_task *t, ha_eventset *es)
+{
+    if (!es)
+        return ha_run_sync(st, t);
+    ha_reap_python();
+    t->es = ha_es_ref(es);
+    if (ha_submit(t) < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "h5async: cannot start the I/O thread");
+        return -1;
+    }
+    return 0;
+}

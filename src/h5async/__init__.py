@@ -1,0 +1,38 @@
+"""h5async: truly asynchronous HDF5 I/O with h5py's API.
+
+Every operation takes ``es=EventSet``; a file opened with ``es=`` uses it as
+the default for all its objects, so plain h5py code becomes asynchronous::
+
+    import h5async as h5py
+    es = h5py.EventSet()
+    f = h5py.File("out.h5", "w", es=es)
+    f["x"] = data          # queued on the I/O thread, returns at once
+    es.wait()              # raises EventSetError if anything failed
+"""
+import atexit as _atexit
+
+from . import _h5async
+from ._h5async import DependencyError, EventSet, EventSetError, stats
+from ._hl import AttributeManager, Dataset, Empty, File, Group
+
+Eventset = EventSet  # the prior fork's spelling
+
+__version__ = "0.1.0"
+hdf5_version = ".".join(str(v) for v in _h5async.hdf5_version())
+version = f"h5async {__version__} (HDF5 {hdf5_version})"
+
+
+def drain():
+    """Wait until every operation submitted so far, in any event set, is done."""
+    _h5async.drain()
+
+
+# Data submitted and never waited for still reaches the disk: drain the
+# queue and close open files before the interpreter goes away.
+_atexit.register(_h5async.shutdown)
+
+__all__ = [
+    "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet",
+    "EventSetError", "Eventset", "File", "Group", "drain", "hdf5_version",
+    "stats", "version",
+]

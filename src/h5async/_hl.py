@@ -1,0 +1,263 @@
+"""The h5py-shaped classes: names, docstrings and the mapping and slicing
+protocols.  Every operation is one call into the C extension."""
+import posixpath
+from collections.abc import MutableMapping
+
+import numpy as np
+
+from . import _h5async
+
+DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
+
+
+class Empty:
+    """A dataset or attribute with no dataspace (h5py.Empty)."""
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+        self.shape = None
+
+    def __eq__(self, other):
+        return isinstance(other, Empty) and self.dtype == other.dtype
+
+    def __repr__(self):
+        return f"Empty(dtype={self.dtype!r})"
+
+
+def _wrap(oid):
+    if oid.kind == "dataset":
+        return Dataset(oid)
+    if oid.kind == "file":
+        return File._from_id(oid)
+    return Group(oid)
+
+
+class HLObject:
+    """Common base of File, Group and Dataset."""
+
+    def __init__(self, oid):
+        self._id = oid
+
+    @property
+    def id(self):
+        """The low-level ObjectID."""
+        return self._id
+
+    @property
+    def name(self):
+        """Path of this object in its file."""
+        return self._id.path
+
+    @property
+    def file(self):
+        """The File this object belongs to."""
+        return File._from_id(self._id.file)
+
+    @property
+    def parent(self):
+        """The group containing this object."""
+        return self.file[posixpath.dirname(self.name) or "/"]
+
+    @property
+    def attrs(self):
+        """Attributes of this object (an AttributeManager)."""
+        return AttributeManager(self)
+
+    def __eq__(self, other):
+        if isinstance(other, HLObject):
+            return self._id == other._id
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self._id)
+
+    def __bool__(self):
+        return self._id.valid
+
+
+class Group(HLObject, MutableMapping):
+    """An HDF5 group: a dictionary of links to groups and datasets."""
+
+    def create_group(self, name, track_order=None, es=DEFAULT):
+        """Create a group (intermediate groups too) and return it at once."""
+        return Group(self._id.create_group(name, es=es, track_order=track_order))
+
+    def create_dataset(self, name, shape=None, dtype=None, data=None, es=DEFAULT, **kwds):
+        """Create a dataset, as h5py.Group.create_dataset; returns at once."""
+        return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
+
+    def __getitem__(self, name):
+        return _wrap(self._id.open(name))
+
+    def __setitem__(self, name, obj):
+        self.create_dataset(name, data=obj)
+
+    def __delitem__(self, name):
+        self._id.delete(name)
+
+    def __contains__(self, name):
+        return self._id.contains(name)
+
+    def __iter__(self):
+        return iter(self._id.keys())
+
+    def __len__(self):
+        return len(self._id.keys())
+
+    def __repr__(self):
+        if not self:
+            return "<Closed HDF5 group>"
+        return f'<HDF5 group "{self.name}" ({len(self)} members)>'
+
+
+class File(Group):
+    """An HDF5 file.  With ``es=``, opening is asynchronous and ``es``
+    becomes the default event set of every operation on the file."""
+
+    def __init__(self, name, mode="r", es=None, driver=None, backing_store=True):
+        super().__init__(_h5async.open_file(name, mode, es=es, driver=driver,
+                                            backing_store=backing_store))
+
+    @classmethod
+    def _from_id(cls, oid):
+        f = cls.__new__(cls)
+        HLObject.__init__(f, oid)
+        return f
+
+    @property
+    def es(self):
+        """Default event set of operations on this file (None: synchronous)."""
+        return self._id.es
+
+    @es.setter
+    def es(self, value):
+        self._id.es = value
+
+    es_id = es
+
+    @property
+    def filename(self):
+        return self._id.filename
+
+    @property
+    def mode(self):
+        return self._id.mode
+
+    @property
+    def file(self):
+        return self
+
+    def close(self, es=DEFAULT):
+        """Close the file and everything in it; with an event set, at once."""
+        self._id.close(es=es)
+
+    def flush(self, es=DEFAULT):
+        self._id.flush(es=es)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        if not self:
+            return "<Closed HDF5 file>"
+        return f'<HDF5 file "{posixpath.basename(self.filename)}" (mode {self.mode})>'
+
+
+class Dataset(HLObject):
+    """An HDF5 dataset.  shape, dtype and friends are cached: reading them
+    never waits for the I/O thread."""
+
+    shape = property(lambda self: self._id.shape)
+    dtype = property(lambda self: self._id.dtype)
+    maxshape = property(lambda self: self._id.maxshape)
+    chunks = property(lambda self: self._id.chunks)
+    ndim = property(lambda self: self._id.ndim)
+    size = property(lambda self: self._id.size)
+    compression = property(lambda self: self._id.compression)
+    compression_opts = property(lambda self: self._id.compression_opts)
+    shuffle = property(lambda self: self._id.shuffle)
+    fletcher32 = property(lambda self: self._id.fletcher32)
+
+    def __getitem__(self, key):
+        if self._id.shape is None:
+            if key == () or key is Ellipsis:
+                return Empty(self.dtype)
+        return self._id.read(key)
+
+    def __setitem__(self, key, value):
+        self._id.write(key, value)
+
+    def read_direct(self, dest, source_sel=None, dest_sel=None, es=DEFAULT):
+        """Read into the caller's array; with an event set, it is filled later."""
+        self._id.read_direct(dest, source_sel, dest_sel, es=es)
+
+    def write_direct(self, source, source_sel=None, dest_sel=None, es=DEFAULT):
+        """Write from the caller's array (copied at once)."""
+        self._id.write_direct(source, source_sel, dest_sel, es=es)
+
+    def resize(self, size, axis=None, es=DEFAULT):
+        """Change the shape (within maxshape); `shape` changes at once."""
+        self._id.resize(size, axis, es=es)
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("Attempt to take len() of scalar dataset")
+        return shape[0]
+
+    def __iter__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("Can't iterate over a scalar dataset")
+        for i in range(shape[0]):
+            yield self[i]
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self[()] if self.shape else np.asarray(self[()])
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __repr__(self):
+        if not self:
+            return "<Closed HDF5 dataset>"
+        return f'<HDF5 dataset "{posixpath.basename(self.name)}": shape {self.shape}, type "{self.dtype.str}">'
+
+
+class AttributeManager(MutableMapping):
+    """Attributes of an object, as a dictionary.  Setting one is queued on
+    the file's default event set; reading one waits for its own read."""
+
+    def __init__(self, parent):
+        self._id = parent.id
+
+    def __getitem__(self, name):
+        arr = self._id.attr_get(name)
+        return arr[()] if arr.ndim == 0 else arr
+
+    def __setitem__(self, name, value):
+        self._id.attr_set(name, value)
+
+    def __delitem__(self, name):
+        self._id.attr_delete(name)
+
+    def create(self, name, data, shape=None, dtype=None, es=DEFAULT):
+        """Create (or replace) an attribute."""
+        self._id.attr_set(name, data, es=es, dtype=dtype, shape=shape)
+
+    def modify(self, name, value, es=DEFAULT):
+        """Change an attribute's value, keeping its type if it exists."""
+        self._id.attr_modify(name, value, es=es)
+
+    def __contains__(self, name):
+        return self._id.attr_contains(name)
+
+    def __iter__(self):
+        return iter(self._id.attr_names())
+
+    def __len__(self):
+        return len(self._id.attr_names())
+
+    def __repr__(self):
+        return f"<Attributes of HDF5 object at {id(self._id)}>"
