@@ -189,6 +189,13 @@ static void execute(ha_task *t)
     t->t_start = ha_now();
     ha_task_execute(t);
     ha_handle *obj = t->obj, *target = t->target;
+    ha_handle *on = obj ? obj : target;
+    if (t->error && t->es && on) {
+        /* Remember the failure on its file too, for File.close(). */
+        pthread_mutex_lock(&eng.mu);
+        ha_errlist_add(&ha_handle_file(on)->pending, t->error);
+        pthread_mutex_unlock(&eng.mu);
+    }
     t->obj = t->target = NULL;
     ha_handle_unref(obj);
     ha_handle_unref(target);

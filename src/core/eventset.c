@@ -13,8 +13,7 @@ struct ha_eventset {
     int refcount;           /* atomic */
     uint64_t in_progress;
     uint64_t op_counter;
-    ha_error **errors;
-    size_t nerr, cap;
+    ha_errlist errors;
 };
 
 ha_eventset *ha_es_new(void)
@@ -35,9 +34,7 @@ void ha_es_unref(ha_eventset *es)
 {
     if (!es || __atomic_sub_fetch(&es->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    for (size_t i = 0; i < es->nerr; i++)
-        ha_error_unref(es->errors[i]);
-    free(es->errors);
+    ha_errlist_clear(&es->errors);
     free(es);
 }
 
@@ -52,15 +49,8 @@ void ha_es_complete_locked(ha_eventset *es, ha_task *t)
     es->in_progress--;
     if (t->status == HA_DONE || !t->error)
         return;
-    if (es->nerr == es->cap) {
-        size_t cap = es->cap ? es->cap * 2 : 8;
-        ha_error **e = realloc(es->errors, cap * sizeof *e);
-        if (!e)
-            return; /* the task still holds its error for a direct waiter */
-        es->errors = e;
-        es->cap = cap;
-    }
-    es->errors[es->nerr++] = ha_error_ref(t->error);
+    /* On no memory the error is lost to the set, but the task keeps it. */
+    ha_errlist_add(&es->errors, t->error);
 }
 
 uint64_t ha_es_wait(ha_eventset *es, double timeout)
@@ -81,17 +71,14 @@ void ha_es_counts_get(ha_eventset *es, ha_es_counts *out)
     ha_engine_lock();
     out->in_progress = es->in_progress;
     out->op_counter = es->op_counter;
-    out->failed = es->nerr;
+    out->failed = ha_errlist_pending(&es->errors);
     ha_engine_unlock();
 }
 
 ha_error **ha_es_take_errors(ha_eventset *es, size_t *n)
 {
     ha_engine_lock();
-    ha_error **errs = es->errors;
-    *n = es->nerr;
-    es->errors = NULL;
-    es->nerr = es->cap = 0;
+    ha_error **errs = ha_errlist_take(&es->errors, n);
     ha_engine_unlock();
     return errs;
 }

@@ -41,7 +41,7 @@ static hid_t float_type(size_t size, ha_order order)
             return t;
         if (H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 ||
             H5Tset_ebias(t, 15) < 0) {
-            H5Tclose(t);
+            ha_close_type(t);
             return H5I_INVALID_HID;
         }
         return t;
@@ -68,7 +68,7 @@ static hid_t string_type(const ha_type *t)
                                   ? H5T_STR_NULLTERM
                                   : H5T_STR_NULLPAD);
     if (rc < 0) {
-        H5Tclose(s);
+        ha_close_type(s);
         return H5I_INVALID_HID;
     }
     return s;
@@ -85,9 +85,9 @@ static hid_t compound_type(const ha_type *t)
                            : H5Tinsert(c, t->fields[i].name,
                                        t->fields[i].offset, ft);
         if (ft >= 0)
-            H5Tclose(ft);
+            ha_close_type(ft);
         if (rc < 0) {
-            H5Tclose(c);
+            ha_close_type(c);
             return H5I_INVALID_HID;
         }
     }
@@ -103,10 +103,10 @@ static hid_t complex_type(const ha_type *t)
     hid_t c = H5Tcreate(H5T_COMPOUND, t->size);
     if (c < 0 || H5Tinsert(c, "r", 0, f) < 0 || H5Tinsert(c, "i", half, f) < 0) {
         if (c >= 0)
-            H5Tclose(c);
+            ha_close_type(c);
         c = H5I_INVALID_HID;
     }
-    H5Tclose(f);
+    ha_close_type(f);
     return c;
 }
 
@@ -118,7 +118,7 @@ static hid_t enum_type(const ha_type *t)
     if (bt < 0)
         return bt;
     hid_t e = H5Tenum_create(bt);
-    H5Tclose(bt);
+    ha_close_type(bt);
     if (e < 0)
         return e;
     for (int i = 0; i < t->nfields; i++) {
@@ -130,16 +130,35 @@ static hid_t enum_type(const ha_type *t)
         memcpy(v, &val, 8);
         herr_t rc = (src < 0 || dst < 0) ? -1 : H5Tconvert(src, dst, 1, v, NULL, H5P_DEFAULT);
         if (src >= 0)
-            H5Tclose(src);
+            ha_close_type(src);
         if (dst >= 0)
-            H5Tclose(dst);
+            ha_close_type(dst);
         if (rc < 0 || H5Tenum_insert(e, t->members[i].name, v) < 0) {
-            H5Tclose(e);
+            ha_close_type(e);
             return H5I_INVALID_HID;
         }
     }
     return e;
 }
+
+static void close_keep(herr_t (*fn)(hid_t), hid_t id)
+{
+    if (id < 0)
+        return;
+    if (H5Eget_num(H5E_DEFAULT) > 0) {
+        hid_t saved = H5Eget_current_stack();
+        fn(id);
+        H5Eset_current_stack(saved); /* also closes `saved` */
+    } else {
+        fn(id);
+    }
+}
+
+void ha_close_type(hid_t id) { close_keep(H5Tclose, id); }
+void ha_close_space(hid_t id) { close_keep(H5Sclose, id); }
+void ha_close_plist(hid_t id) { close_keep(H5Pclose, id); }
+void ha_close_obj(hid_t id) { close_keep(H5Oclose, id); }
+void ha_close_attr(hid_t id) { close_keep(H5Aclose, id); }
 
 hid_t ha_type_to_h5(const ha_type *t)
 {
@@ -189,8 +208,8 @@ static int is_complex(hid_t tid)
     ok = H5Tget_class(a) == H5T_FLOAT && H5Tequal(a, b) > 0 &&
          H5Tget_member_offset(tid, 1) == H5Tget_size(a) &&
          H5Tget_size(tid) == 2 * H5Tget_size(a);
-    H5Tclose(a);
-    H5Tclose(b);
+    ha_close_type(a);
+    ha_close_type(b);
     return ok;
 }
 
@@ -209,7 +228,7 @@ static ha_type *compound_from_h5(hid_t tid)
         t->fields[i].type = ft >= 0 ? ha_type_from_h5(ft) : NULL;
         H5free_memory(name);
         if (ft >= 0)
-            H5Tclose(ft);
+            ha_close_type(ft);
         if (!t->fields[i].name || !t->fields[i].type)
             goto fail;
     }
@@ -252,18 +271,18 @@ static ha_type *enum_from_h5(hid_t tid)
         t->members[i].name = name ? strdup(name) : NULL;
         H5free_memory(name);
         if (!t->members[i].name) {
-            H5Tclose(i64);
+            ha_close_type(i64);
             goto fail;
         }
     }
-    H5Tclose(i64);
+    ha_close_type(i64);
     goto done;
 fail:
     ha_type_free(t);
     t = NULL;
 done:
     if (bt >= 0)
-        H5Tclose(bt);
+        ha_close_type(bt);
     return t;
 }
 
@@ -290,7 +309,7 @@ ha_type *ha_type_from_h5(hid_t tid)
         if (is_complex(tid)) {
             hid_t a = H5Tget_member_type(tid, 0);
             ha_type *t = ha_type_new(HA_T_COMPLEX, size, order_of(a));
-            H5Tclose(a);
+            ha_close_type(a);
             return t;
         }
         return compound_from_h5(tid);
@@ -372,7 +391,7 @@ hid_t ha_space_for_memory(const ha_sel *s)
         sid = H5Screate_simple(s->rank, dims, NULL);
     }
     if (sid >= 0 && ha_select(sid, s) < 0) {
-        H5Sclose(sid);
+        ha_close_space(sid);
         return H5I_INVALID_HID;
     }
     return sid;

@@ -27,4 +27,15 @@ int ha_select(hid_t sid, const ha_sel *s);
 /* A new memory dataspace with extent s->dims and selection `s`. */
 hid_t ha_space_for_memory(const ha_sel *s);
 
+/*
+ * Close an id if valid, on cleanup paths.  Every HDF5 API call clears the
+ * error stack on entry, so these keep a pending error stack intact: the
+ * failure is captured after the cleanup, not lost by it.
+ */
+void ha_close_type(hid_t id);
+void ha_close_space(hid_t id);
+void ha_close_plist(hid_t id);
+void ha_close_obj(hid_t id);
+void ha_close_attr(hid_t id);
+
 #endif

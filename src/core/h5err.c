@@ -196,11 +196,9 @@ ha_error *ha_error_capture(const char *op, const char *path)
     if (strstr(w.inner, "no write intent"))
         w.code = HA_E_READONLY;
     ha_error *e;
-    if (w.minor[0] && strcmp(w.minor, w.inner) != 0 && w.inner[0])
-        e = ha_error_new(w.code, op, path, "%s (%s)", w.inner, w.minor);
-    else
-        e = ha_error_new(w.code, op, path, "%s",
-                         w.inner[0] ? w.inner : "HDF5 call failed");
+    /* The innermost description says the most ("name already exists"). */
+    e = ha_error_new(w.code, op, path, "%s",
+                     w.inner[0] ? w.inner : w.minor[0] ? w.minor : "HDF5 call failed");
     if (e == &oom_error) {
         free(w.text);
         return e;
@@ -208,4 +206,55 @@ ha_error *ha_error_capture(const char *op, const char *path)
     e->sys_errno = w.sys_errno;
     e->stack = w.text; /* may be NULL when the stack was empty */
     return e;
+}
+
+int ha_errlist_add(ha_errlist *l, ha_error *e)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        ha_error **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = ha_error_ref(e);
+    return 0;
+}
+
+ha_error **ha_errlist_take(ha_errlist *l, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i]->retrieved) {
+            ha_error_unref(l->v[i]);
+            continue;
+        }
+        l->v[i]->retrieved = 1;
+        l->v[k++] = l->v[i];
+    }
+    ha_error **out = k ? l->v : NULL;
+    if (!k)
+        free(l->v);
+    *n = k;
+    l->v = NULL;
+    l->n = l->cap = 0;
+    return out;
+}
+
+size_t ha_errlist_pending(const ha_errlist *l)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        k += !l->v[i]->retrieved;
+    return k;
+}
+
+void ha_errlist_clear(ha_errlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        ha_error_unref(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
 }

@@ -10,6 +10,8 @@
 #ifndef HA_H5ERR_H
 #define HA_H5ERR_H
 
+#include <stddef.h>
+
 typedef enum {
     HA_E_NONE = 0,
     HA_E_HDF5,          /* any other HDF5 failure */
@@ -28,6 +30,7 @@ typedef enum {
 typedef struct ha_error ha_error;
 struct ha_error {
     int refcount;       /* atomic */
+    int retrieved;      /* engine mutex: already handed to the user */
     ha_ecode code;
     int sys_errno;      /* errno reported by HDF5's file driver, or 0 */
     char *op;           /* operation name, e.g. "create_group" */
@@ -55,6 +58,26 @@ ha_error *ha_error_dependency(const char *op, const char *path,
 
 ha_error *ha_error_ref(ha_error *e);
 void ha_error_unref(ha_error *e);
+
+/*
+ * A list of error references kept under the engine mutex.  The same failure
+ * can sit in two lists (its event set's and its file's); whichever hands it
+ * to the user first marks it retrieved, so it is raised once.
+ */
+typedef struct {
+    ha_error **v;
+    size_t n, cap;
+} ha_errlist;
+
+/* Append a reference to `e` (engine mutex held); 0, or -1 on no memory. */
+int ha_errlist_add(ha_errlist *l, ha_error *e);
+/* Take the errors not yet retrieved, marking them so, and empty the list
+ * (engine mutex held).  Returns a malloc'd array of references, or NULL. */
+ha_error **ha_errlist_take(ha_errlist *l, size_t *n);
+/* How many are not yet retrieved (engine mutex held). */
+size_t ha_errlist_pending(const ha_errlist *l);
+/* Drop every reference. */
+void ha_errlist_clear(ha_errlist *l);
 
 /* Silence HDF5's automatic error printing on the calling thread. */
 void ha_h5err_quiet_thread(void);

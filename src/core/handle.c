@@ -148,8 +148,17 @@ void ha_handle_close_all_files(void)
 
 void ha_handle_forget_open_files(void) { open_files = NULL; }
 
+ha_error **ha_handle_take_errors(ha_handle *f, size_t *n)
+{
+    ha_engine_lock();
+    ha_error **errs = ha_errlist_take(&f->pending, n);
+    ha_engine_unlock();
+    return errs;
+}
+
 static void handle_free(ha_handle *h)
 {
+    ha_errlist_clear(&h->pending);
     ha_error_unref(h->error);
     ha_handle_unref(h->file);
     free(h->path);

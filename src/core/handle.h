@@ -53,6 +53,10 @@ struct ha_handle {
     ha_handle *sib_next, *sib_prev;
     ha_handle *open_next, *open_prev; /* engine's list of open files */
 
+    /* engine mutex: failures of asynchronous operations on this file, so
+     * that closing the file can raise those nobody has retrieved */
+    ha_errlist pending;
+
     /* submitter fields */
     int closing;            /* close submitted: no new operations */
     int readonly;           /* file opened without write intent */
@@ -97,6 +101,10 @@ int ha_handle_close_now(ha_handle *h);
 
 /* Executor side: close every open file (used at shutdown). */
 void ha_handle_close_all_files(void);
+
+/* Take the unretrieved failures of operations on file `f` (see
+ * ha_errlist_take); any thread. */
+ha_error **ha_handle_take_errors(ha_handle *f, size_t *n);
 
 /* In a forked child: forget the parent's open files without closing them. */
 void ha_handle_forget_open_files(void);

@@ -120,30 +120,13 @@ hid_t ha_op_need(ha_task *t, ha_handle *h)
     return -1;
 }
 
-void ha_close_type(hid_t id)
-{
-    if (id >= 0)
-        H5Tclose(id);
-}
-
-void ha_close_space(hid_t id)
-{
-    if (id >= 0)
-        H5Sclose(id);
-}
-
-void ha_close_plist(hid_t id)
-{
-    if (id >= 0)
-        H5Pclose(id);
-}
 
 hid_t ha_lcpl_intermediate(void)
 {
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     if (lcpl >= 0 && (H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
                       H5Pset_char_encoding(lcpl, H5T_CSET_UTF8) < 0)) {
-        H5Pclose(lcpl);
+        ha_close_plist(lcpl);
         return H5I_INVALID_HID;
     }
     return lcpl;

@@ -22,10 +22,6 @@ int ha_op_fail(ha_task *t);
 /* Record a failure of our own; returns -1. */
 int ha_op_fail_code(ha_task *t, ha_ecode code, const char *msg);
 
-/* Close an id if valid, ignoring errors (cleanup paths). */
-void ha_close_type(hid_t id);
-void ha_close_space(hid_t id);
-void ha_close_plist(hid_t id);
 
 /* A link-creation property list that creates missing groups, as h5py does. */
 hid_t ha_lcpl_intermediate(void);

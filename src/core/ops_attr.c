@@ -41,7 +41,7 @@ static int modify_existing(ha_task *t, hid_t loc, hid_t mtype)
 done:
     ha_close_space(space);
     if (aid >= 0)
-        H5Aclose(aid);
+        ha_close_attr(aid);
     return rc;
 }
 
@@ -59,7 +59,7 @@ int ha_op_attr_write(ha_task *t)
     int rc = -1;
     if (exists && t->ival == 1) {
         rc = modify_existing(t, loc, mtype);
-        H5Tclose(mtype);
+        ha_close_type(mtype);
         return rc;
     }
     hid_t ftype = ha_type_to_h5(t->ftype ? t->ftype : t->type);
@@ -71,7 +71,7 @@ int ha_op_attr_write(ha_task *t)
     rc = t->extent.null ? 0 : (H5Awrite(aid, mtype, t->buf) < 0 ? -1 : 0);
 done:
     if (aid >= 0)
-        H5Aclose(aid);
+        ha_close_attr(aid);
     ha_close_type(ftype);
     ha_close_type(mtype);
     ha_close_space(space);
@@ -145,7 +145,7 @@ done:
     ha_close_type(ftype);
     ha_close_space(space);
     if (aid >= 0)
-        H5Aclose(aid);
+        ha_close_attr(aid);
     return rc < 0 ? ha_op_fail(t) : 0;
 }
 

@@ -30,7 +30,7 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     if (rc >= 0 && d->track_order)
         rc = H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     if (rc < 0) {
-        H5Pclose(dcpl);
+        ha_close_plist(dcpl);
         return H5I_INVALID_HID;
     }
     return dcpl;
@@ -146,6 +146,6 @@ int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d)
     if (H5Pget_attr_creation_order(dcpl, &crt) >= 0)
         d->track_order = (crt & H5P_CRT_ORDER_TRACKED) != 0;
     H5Eclear2(H5E_DEFAULT);
-    H5Pclose(dcpl);
+    ha_close_plist(dcpl);
     return 0;
 }

@@ -15,7 +15,7 @@ static hid_t make_fapl(ha_task *t)
         rc = H5Pset_fapl_core(fapl, 64 * 1024 * 1024,
                               t->ival2 == HA_DRIVER_CORE);
     if (rc < 0) {
-        H5Pclose(fapl);
+        ha_close_plist(fapl);
         return H5I_INVALID_HID;
     }
     return fapl;
@@ -46,7 +46,7 @@ int ha_op_file_open(ha_task *t)
             fid = H5Fcreate(t->name, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
         break;
     }
-    H5Pclose(fapl);
+    ha_close_plist(fapl);
     if (fid < 0)
         return ha_op_fail(t);
     ha_handle_set_open(t->target, fid);

@@ -68,11 +68,11 @@ int ha_op_obj_open(ha_task *t)
         kind = HA_OBJ_DATATYPE;
         break;
     default:
-        H5Oclose(id);
+        ha_close_obj(id);
         return ha_op_fail_code(t, HA_E_TYPE, "unsupported object type");
     }
     if (kind == HA_OBJ_DATASET && describe_dataset(t, id) < 0) {
-        H5Oclose(id);
+        ha_close_obj(id);
         return ha_op_fail(t);
     }
     t->result.kind = kind;
@@ -193,7 +193,7 @@ static H5_index_t link_index(hid_t gid)
     if (gcpl >= 0) {
         if (H5Pget_link_creation_order(gcpl, &flags) < 0)
             H5Eclear2(H5E_DEFAULT);
-        H5Pclose(gcpl);
+        ha_close_plist(gcpl);
     }
     return (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
 }

@@ -106,9 +106,18 @@ PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw)
     self->h->closing = 1;
     int rc = ha_dispatch(st, t, core_es);
     ha_task_unref(t);
-    if (rc < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    if (rc < 0 || core_es)
+        return rc < 0 ? NULL : Py_NewRef(Py_None);
+    /* A synchronous close has waited for every earlier operation on the
+     * file: raise the failures among them that nobody has retrieved. */
+    size_t n = 0;
+    ha_error **errs = ha_handle_take_errors(self->h, &n);
+    if (n)
+        ha_exc_raise_group(st, errs, n);
+    for (size_t i = 0; i < n; i++)
+        ha_error_unref(errs[i]);
+    free(errs);
+    return n ? NULL : Py_NewRef(Py_None);
 }
 
 PyObject *ha_file_flush(ObjectID *self, PyObject *args, PyObject *kw)
