@@ -23,6 +23,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <hdf5.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ static struct {
     ha_task *reap_head;
     ha_task **reap_tail;
     unsigned gen;
+    uint64_t stage_limit;   /* 0: not chosen yet */
     ha_stats stats;
 } eng = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -280,6 +282,98 @@ static int start_locked(void)
     return 0;
 }
 
+static void stage_add_locked(uint64_t n)
+{
+    eng.stats.staged_bytes += n;
+    if (eng.stats.staged_bytes > eng.stats.staged_peak)
+        eng.stats.staged_peak = eng.stats.staged_bytes;
+}
+
+/* Default cap: an eighth of the machine's memory, between 64 MiB and 2 GiB;
+ * H5ASYNC_STAGING_LIMIT (bytes) overrides it. */
+static uint64_t default_stage_limit(void)
+{
+    const char *env = getenv("H5ASYNC_STAGING_LIMIT");
+    if (env && *env)
+        return strtoull(env, NULL, 10);
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    uint64_t ram = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
+    uint64_t lim = ram / 8;
+    const uint64_t lo = 64ull << 20, hi = 2ull << 30;
+    return lim < lo ? lo : lim > hi ? hi : lim;
+}
+
+static uint64_t limit_locked(void)
+{
+    if (!eng.stage_limit)
+        eng.stage_limit = default_stage_limit();
+    return eng.stage_limit;
+}
+
+void ha_stage_set_limit(uint64_t bytes)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.stage_limit = bytes ? bytes : default_stage_limit();
+    wake_waiters_locked();
+    pthread_mutex_unlock(&eng.mu);
+}
+
+uint64_t ha_stage_limit(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    uint64_t l = limit_locked();
+    pthread_mutex_unlock(&eng.mu);
+    return l;
+}
+
+static int room_locked(uint64_t n)
+{
+    return eng.stats.staged_bytes == 0 || eng.stats.staged_bytes + n <= limit_locked();
+}
+
+int ha_stage_would_block(uint64_t nbytes)
+{
+    pthread_mutex_lock(&eng.mu);
+    int block = !room_locked(nbytes);
+    pthread_mutex_unlock(&eng.mu);
+    return block;
+}
+
+int ha_stage_wait(uint64_t nbytes, double timeout)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    double start = ha_now(), deadline = timeout < 0 ? -1 : start + timeout;
+    int room = room_locked(nbytes);
+    if (!room)
+        eng.stats.stage_waits++;
+    while (!room) {
+        int ok = ha_engine_wait_done(deadline);
+        room = room_locked(nbytes);
+        if (!ok)
+            break;
+    }
+    eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
+    pthread_mutex_unlock(&eng.mu);
+    return room;
+}
+
+void ha_task_error_retrieved(ha_task *t)
+{
+    pthread_mutex_lock(&eng.mu);
+    if (t->error)
+        t->error->retrieved = 1;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+ha_status ha_task_status(ha_task *t)
+{
+    pthread_mutex_lock(&eng.mu);
+    ha_status s = t->status;
+    pthread_mutex_unlock(&eng.mu);
+    return s;
+}
+
 int ha_submit(ha_task *t)
 {
     pthread_once(&init_once, init_engine);
@@ -292,7 +386,7 @@ int ha_submit(ha_task *t)
     t->status = HA_QUEUED;
     t->t_submit = ha_now();
     if (t->own_buf)
-        eng.stats.staged_bytes += t->nbytes;
+        stage_add_locked(t->nbytes);
     if (t->es)
         ha_es_submit_locked(t->es);
     eng.stats.submitted++;
@@ -342,6 +436,8 @@ int ha_run(ha_task *t, double timeout)
     eng.busy = 1;
     t->status = HA_RUNNING;
     t->t_submit = ha_now();
+    if (t->own_buf)
+        stage_add_locked(t->nbytes);
     if (t->es)
         ha_es_submit_locked(t->es);
     eng.stats.inline_runs++;

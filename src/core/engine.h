@@ -57,6 +57,25 @@ unsigned ha_generation(void);
 /* Whether the calling thread currently holds the right to execute. */
 int ha_in_executor(void);
 
+/*
+ * Backpressure: the bytes held by staged write buffers are capped.  A
+ * submitter that would go over the cap waits for room first (the caller
+ * releases the GIL around the wait).  One buffer may always be staged, so
+ * a write larger than the cap still proceeds, alone.
+ */
+void ha_stage_set_limit(uint64_t bytes);
+uint64_t ha_stage_limit(void);
+int ha_stage_would_block(uint64_t nbytes);
+/* Wait up to `timeout` seconds for room; returns 1 when there is room. */
+int ha_stage_wait(uint64_t nbytes, double timeout);
+
+/* Mark t's error as handed to the user, so its event set and file do not
+ * raise it again. */
+void ha_task_error_retrieved(ha_task *t);
+
+/* A task's status, read under the engine mutex. */
+ha_status ha_task_status(ha_task *t);
+
 typedef struct {
     uint64_t submitted;     /* tasks queued for the I/O thread */
     uint64_t inline_runs;   /* synchronous tasks run on the caller's thread */
@@ -66,6 +85,8 @@ typedef struct {
     uint64_t blocked_ns;    /* time callers spent waiting */
     uint64_t queued;        /* tasks in the queue right now */
     uint64_t staged_bytes;  /* bytes held by owned write buffers now */
+    uint64_t staged_peak;   /* the most staged_bytes has been */
+    uint64_t stage_waits;   /* submits that waited for staging room */
 } ha_stats;
 
 void ha_stats_get(ha_stats *out);

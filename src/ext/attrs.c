@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include "dtype.h"
+#include "future.h"
 
 /* The array h5py would store for `value` (new reference). */
 static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
@@ -105,6 +106,26 @@ static PyObject *attr_get(ObjectID *self, PyObject *name)
     return ret;
 }
 
+/* attr_read_async(name, es=DEFAULT) -> Future of the value. */
+static PyObject *attr_read_async(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *es = NULL, *fut = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:attr_read_async", kwlist, &name, &es) ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_ATTR_READ, name, NULL);
+    if (!t)
+        return NULL;
+    fut = ha_future_new(st, t, NULL, HA_FUT_ATTR);
+    if (fut && ha_queue(st, t, core_es) < 0)
+        Py_CLEAR(fut);
+    ha_task_unref(t);
+    return fut;
+}
+
 static PyObject *attr_contains(ObjectID *self, PyObject *name)
 {
     if (!PyUnicode_Check(name) && !PyBytes_Check(name))
@@ -154,6 +175,8 @@ PyMethodDef ha_attrs_methods[] = {
     {"attr_modify", (PyCFunction)(void (*)(void))attr_modify, METH_VARARGS | METH_KEYWORDS,
      "attr_modify(name, value, es=DEFAULT): overwrite, keeping the stored type"},
     {"attr_get", (PyCFunction)attr_get, METH_O, "attr_get(name) -> array (waits)"},
+    {"attr_read_async", (PyCFunction)(void (*)(void))attr_read_async,
+     METH_VARARGS | METH_KEYWORDS, "attr_read_async(name, es=DEFAULT) -> Future"},
     {"attr_contains", (PyCFunction)attr_contains, METH_O, "attr_contains(name) -> bool (waits)"},
     {"attr_names", (PyCFunction)attr_names, METH_NOARGS, "attr_names() -> list (waits)"},
     {"attr_delete", (PyCFunction)(void (*)(void))attr_delete, METH_VARARGS | METH_KEYWORDS,

@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include "dtype.h"
+#include "future.h"
 #include "selection.h"
 
 int ha_oid_check_dataset(ha_state *st, ObjectID *o)
@@ -49,14 +50,23 @@ static void mem_all(ha_sel *m, int rank, const npy_intp *dims)
         m->dims[i] = (uint64_t)dims[i];
 }
 
-static PyObject *read_sel(ObjectID *self, PyObject *key)
+/*
+ * A read task of selection `key` into a new array; NULL with an error.
+ * *arr_out receives the array (new reference).
+ */
+static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject **arr_out)
 {
-    ha_state *st = ha_state_of((PyObject *)self);
     ha_index idx;
+    *arr_out = NULL;
     if (ha_oid_check_dataset(st, self) < 0)
         return NULL;
     if (self->ext.null) {
         PyErr_SetString(PyExc_ValueError, "empty dataset has no data to read");
+        return NULL;
+    }
+    if (self->type->cls == HA_T_VLSTR) {
+        PyErr_SetString(PyExc_TypeError,
+                        "reading variable-length string datasets is not supported yet");
         return NULL;
     }
     if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
@@ -64,32 +74,63 @@ static PyObject *read_sel(ObjectID *self, PyObject *key)
     Py_INCREF(self->dtype);
     PyArrayObject *arr = (PyArrayObject *)PyArray_NewFromDescr(
         &PyArray_Type, self->dtype, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL);
-    if (!arr || idx.npoints == 0)
-        return (PyObject *)arr;
-    if (self->type->cls == HA_T_VLSTR) {
-        Py_DECREF(arr);
-        PyErr_SetString(PyExc_TypeError,
-                        "reading variable-length string datasets is not supported yet");
+    ha_task *t = arr ? ha_new_task(idx.npoints ? HA_OP_DSET_READ : HA_OP_NOOP) : NULL;
+    if (!t || (idx.npoints && !(t->type = ha_type_copy(self->type)))) {
+        if (t && !PyErr_Occurred())
+            PyErr_NoMemory();
+        ha_task_unref(t);
+        Py_XDECREF(arr);
         return NULL;
     }
-    ha_task *t = ha_new_task(HA_OP_DSET_READ);
-    if (!t || !(t->type = ha_type_copy(self->type)) || ha_hold(t, (PyObject *)arr, 0) < 0)
-        goto fail;
     t->obj = ha_handle_ref(self->h);
     t->fsel = idx.sel;
     mem_all(&t->msel, idx.out_rank, idx.out_dims);
     t->buf = PyArray_DATA(arr);
     t->nbytes = (size_t)PyArray_NBYTES(arr);
-    if (ha_run_sync(st, t) < 0)
-        goto fail;
-    ha_task_unref(t);
-    return PyArray_Return(arr); /* a 0-d result becomes a numpy scalar */
-fail:
-    if (t && !t->type && !PyErr_Occurred())
-        PyErr_NoMemory();
+    *arr_out = (PyObject *)arr;
+    return t;
+}
+
+/* read(key, es=DEFAULT) -> Future: always queued, es only tracks it. */
+static PyObject *read_async(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"key", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *key = NULL, *es = NULL, *arr = NULL, *fut = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:read_async", kwlist, &key, &es) ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0)
+        return NULL;
+    PyObject *empty = key ? NULL : PyTuple_New(0);
+    ha_task *t = read_task(st, self, key ? key : empty, &arr);
+    Py_XDECREF(empty);
+    if (!t)
+        return NULL;
+    fut = ha_future_new(st, t, arr, HA_FUT_ARRAY);
+    if (fut && ha_queue(st, t, core_es) < 0)
+        Py_CLEAR(fut);
     ha_task_unref(t);
     Py_DECREF(arr);
-    return NULL;
+    return fut;
+}
+
+static PyObject *read_sel(ObjectID *self, PyObject *key)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *arr;
+    ha_task *t = read_task(st, self, key, &arr);
+    if (!t)
+        return NULL;
+    /* The hold keeps `arr` alive should Ctrl-C abandon the wait. */
+    int rc = t->op == HA_OP_NOOP ? 0 : ha_hold(t, arr, 0);
+    if (rc == 0 && t->op != HA_OP_NOOP)
+        rc = ha_run_sync(st, t);
+    ha_task_unref(t);
+    if (rc < 0) {
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return PyArray_Return((PyArrayObject *)arr); /* 0-d becomes a numpy scalar */
 }
 
 /* Queue a write of `buf` (owned, stolen) into selection `fsel`. */
@@ -378,6 +419,8 @@ PyMethodDef ha_dataset_methods[] = {
      "               fillvalue=None, compression=None, compression_opts=None,\n"
      "               shuffle=None, fletcher32=None, track_order=None, es=DEFAULT)"},
     {"read", (PyCFunction)read_sel, METH_O, "read(key) -> array (waits)"},
+    {"read_async", (PyCFunction)(void (*)(void))read_async, METH_VARARGS | METH_KEYWORDS,
+     "read_async(key=(), es=DEFAULT) -> Future of the array"},
     {"write", (PyCFunction)(void (*)(void))write_sel, METH_VARARGS | METH_KEYWORDS,
      "write(key, value, es=DEFAULT)"},
     {"write_direct", (PyCFunction)(void (*)(void))write_direct, METH_VARARGS | METH_KEYWORDS,

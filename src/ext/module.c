@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "eventset_type.h"
+#include "future.h"
 #include "notify.h"
 #include "objectid.h"
 
@@ -40,10 +41,22 @@ static PyObject *stats(PyObject *m, PyObject *unused)
     (void)unused;
     ha_stats s;
     ha_stats_get(&s);
-    return Py_BuildValue("{sKsKsKsKsKsdsKsK}", "submitted", s.submitted, "inline_runs",
-                         s.inline_runs, "completed", s.completed, "failed", s.failed,
-                         "waits", s.waits, "blocked_seconds", (double)s.blocked_ns * 1e-9,
-                         "queued", s.queued, "staged_bytes", s.staged_bytes);
+    return Py_BuildValue("{sKsKsKsKsKsdsKsKsKsKsK}", "submitted", s.submitted,
+                         "inline_runs", s.inline_runs, "completed", s.completed, "failed",
+                         s.failed, "waits", s.waits, "blocked_seconds",
+                         (double)s.blocked_ns * 1e-9, "queued", s.queued, "staged_bytes",
+                         s.staged_bytes, "staged_peak", s.staged_peak, "stage_waits",
+                         s.stage_waits, "staging_limit", ha_stage_limit());
+}
+
+static PyObject *set_staging_limit(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    unsigned long long n = PyLong_AsUnsignedLongLong(arg);
+    if (n == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    ha_stage_set_limit(n);
+    Py_RETURN_NONE;
 }
 
 static PyObject *drain(PyObject *m, PyObject *unused)
@@ -85,6 +98,8 @@ static PyMethodDef module_methods[] = {
      "open_file(name, mode='r', es=None, driver=None, backing_store=True) -> ObjectID"},
     {"hdf5_version", hdf5_version, METH_NOARGS, "the runtime HDF5 version as a tuple"},
     {"stats", stats, METH_NOARGS, "engine counters"},
+    {"set_staging_limit", set_staging_limit, METH_O,
+     "set_staging_limit(nbytes): cap on bytes held by queued writes (0: default)"},
     {"drain", drain, METH_NOARGS, "wait until every submitted operation has finished"},
     {"shutdown", shutdown, METH_NOARGS,
      "finish all work, close open files and stop the I/O thread"},
@@ -123,7 +138,8 @@ static int module_exec(PyObject *m)
         if (s->slot == Py_tp_methods)
             s->pfunc = joined_methods();
     if (add_type(m, &ha_eventset_spec, &st->EventSetType) < 0 ||
-        add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0)
+        add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0 ||
+        add_type(m, &ha_future_spec, &st->FutureType) < 0)
         return -1;
     PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
     PyObject *group = builtins ? PyDict_GetItemString(builtins, "ExceptionGroup") : NULL;
@@ -153,6 +169,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     ha_state *st = ha_state_mod(m);
     Py_VISIT(st->EventSetType);
     Py_VISIT(st->ObjectIDType);
+    Py_VISIT(st->FutureType);
     Py_VISIT(st->EventSetError);
     Py_VISIT(st->DependencyError);
     Py_VISIT(st->CancelledError);
@@ -165,6 +182,7 @@ static int module_clear(PyObject *m)
     ha_state *st = ha_state_mod(m);
     Py_CLEAR(st->EventSetType);
     Py_CLEAR(st->ObjectIDType);
+    Py_CLEAR(st->FutureType);
     Py_CLEAR(st->EventSetError);
     Py_CLEAR(st->DependencyError);
     Py_CLEAR(st->CancelledError);

@@ -11,6 +11,7 @@
 typedef struct {
     PyTypeObject *EventSetType;
     PyTypeObject *ObjectIDType;
+    PyTypeObject *FutureType;
     PyObject *EventSetError;    /* ExceptionGroup subclass */
     PyObject *DependencyError;  /* RuntimeError subclass */
     PyObject *CancelledError;   /* concurrent.futures.CancelledError */

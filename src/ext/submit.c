@@ -1,6 +1,7 @@
 #include "submit.h"
 
 #include "errors.h"
+#include "future.h"
 
 /* How long a wait sleeps with the GIL released before checking signals. */
 #define WAIT_SLICE 0.05
@@ -34,6 +35,10 @@ static void release_hold(ha_task *t, void *arg)
     if (h->has_view)
         PyBuffer_Release(&h->view);
     Py_XDECREF(h->obj);
+    if (h->future) {
+        ha_future_fire(h->future);
+        Py_DECREF(h->future);
+    }
     PyMem_RawFree(h);
 }
 
@@ -74,12 +79,35 @@ int ha_run_sync(ha_state *st, ha_task *t)
     return 0;
 }
 
+/* Backpressure: wait, GIL released and Ctrl-C honoured, for staging room. */
+static int wait_for_room(uint64_t nbytes)
+{
+    while (ha_stage_would_block(nbytes)) {
+        int room;
+        Py_BEGIN_ALLOW_THREADS
+        room = ha_stage_wait(nbytes, WAIT_SLICE);
+        Py_END_ALLOW_THREADS
+        if (room)
+            break;
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int ha_dispatch(ha_state *st, ha_task *t, ha_eventset *es)
 {
-    if (!es)
-        return ha_run_sync(st, t);
+    return es ? ha_queue(st, t, es) : ha_run_sync(st, t);
+}
+
+int ha_queue(ha_state *st, ha_task *t, ha_eventset *es)
+{
+    (void)st;
     ha_reap_python();
-    t->es = ha_es_ref(es);
+    if (t->own_buf && wait_for_room(t->nbytes) < 0)
+        return -1;
+    if (es)
+        t->es = ha_es_ref(es);
     if (ha_submit(t) < 0) {
         PyErr_SetString(PyExc_RuntimeError, "h5async: cannot start the I/O thread");
         return -1;

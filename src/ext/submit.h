@@ -18,6 +18,7 @@ typedef struct {
     Py_buffer view;
     int has_view;
     PyObject *obj;
+    PyObject *future;   /* a Future whose callbacks run when reaped */
 } ha_pyhold;
 
 /* Attach a hold on `obj` (and a writable view if `writable`); 0 or -1. */
@@ -32,6 +33,9 @@ void ha_reap_python(void);
  * exception set.  Does not consume the caller's task reference.
  */
 int ha_dispatch(ha_state *st, ha_task *t, ha_eventset *es);
+
+/* Queue `t`, in event set `es` if not NULL; returns 0 or -1. */
+int ha_queue(ha_state *st, ha_task *t, ha_eventset *es);
 
 /* Run `t` synchronously (for operations that return a value). */
 int ha_run_sync(ha_state *st, ha_task *t);

@@ -12,7 +12,7 @@ the default for all its objects, so plain h5py code becomes asynchronous::
 import atexit as _atexit
 
 from . import _h5async
-from ._h5async import DependencyError, EventSet, EventSetError, stats
+from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
 from ._hl import AttributeManager, Dataset, Empty, File, Group
 
 Eventset = EventSet  # the prior fork's spelling
@@ -33,6 +33,6 @@ _atexit.register(_h5async.shutdown)
 
 __all__ = [
     "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet",
-    "EventSetError", "Eventset", "File", "Group", "drain", "hdf5_version",
-    "stats", "version",
+    "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
+    "set_staging_limit", "stats", "version",
 ]

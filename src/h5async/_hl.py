@@ -190,6 +190,11 @@ class Dataset(HLObject):
     def __setitem__(self, key, value):
         self._id.write(key, value)
 
+    def read(self, key=(), es=DEFAULT):
+        """Start reading `key` (a selection, default everything) and return
+        a Future of the array at once; `es` (default: the file's) tracks it."""
+        return self._id.read_async(key, es=es)
+
     def read_direct(self, dest, source_sel=None, dest_sel=None, es=DEFAULT):
         """Read into the caller's array; with an event set, it is filled later."""
         self._id.read_direct(dest, source_sel, dest_sel, es=es)
@@ -245,6 +250,10 @@ class AttributeManager(MutableMapping):
     def create(self, name, data, shape=None, dtype=None, es=DEFAULT):
         """Create (or replace) an attribute."""
         self._id.attr_set(name, data, es=es, dtype=dtype, shape=shape)
+
+    def read(self, name, es=DEFAULT):
+        """Start reading attribute `name`; returns a Future of its value."""
+        return self._id.attr_read_async(name, es=es)
 
     def modify(self, name, value, es=DEFAULT):
         """Change an attribute's value, keeping its type if it exists."""
