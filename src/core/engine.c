@@ -190,7 +190,7 @@ static void execute(ha_task *t)
     ha_h5err_quiet_thread();
     t->t_start = ha_now();
     ha_task_execute(t);
-    ha_handle *obj = t->obj, *target = t->target;
+    ha_handle *obj = t->obj, *target = t->target, *obj2 = t->obj2;
     ha_handle *on = obj ? obj : target;
     if (t->error && t->es && on) {
         /* Remember the failure on its file too, for File.close(). */
@@ -198,9 +198,10 @@ static void execute(ha_task *t)
         ha_errlist_add(&ha_handle_file(on)->pending, t->error);
         pthread_mutex_unlock(&eng.mu);
     }
-    t->obj = t->target = NULL;
+    t->obj = t->target = t->obj2 = NULL;
     ha_handle_unref(obj);
     ha_handle_unref(target);
+    ha_handle_unref(obj2);
     tls_executor = 0;
 }
 

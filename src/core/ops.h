@@ -46,6 +46,24 @@ int ha_op_attr_exists(ha_task *t);
 int ha_op_attr_list(ha_task *t);
 int ha_op_attr_delete(ha_task *t);
 
+int ha_op_link_hard(ha_task *t);
+int ha_op_link_soft(ha_task *t);
+int ha_op_link_external(ha_task *t);
+int ha_op_link_info(ha_task *t);
+int ha_op_link_move(ha_task *t);
+int ha_op_obj_copy(ha_task *t);
+int ha_op_visit(ha_task *t);
+
+/* A growing list of names, for listings (ops_group.c). */
+typedef struct {
+    char **names;
+    size_t n, cap;
+    int oom;
+} ha_namelist;
+int ha_namelist_add(ha_namelist *l, const char *name);
+/* Hand the list to t->result (rc >= 0), or free it and fail. */
+int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
+
 /* Read the creation options and layout of dataset `did` into `d`. */
 int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d);
 

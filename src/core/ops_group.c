@@ -139,13 +139,7 @@ int ha_op_link_exists(ha_task *t)
     return 0;
 }
 
-typedef struct {
-    char **names;
-    size_t n, cap;
-    int oom;
-} name_list;
-
-static int name_list_add(name_list *l, const char *name)
+int ha_namelist_add(ha_namelist *l, const char *name)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -169,10 +163,10 @@ static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *i, void *d)
 {
     (void)g;
     (void)i;
-    return name_list_add(d, name) < 0 ? -1 : 0;
+    return ha_namelist_add(d, name) < 0 ? -1 : 0;
 }
 
-static int take_names(ha_task *t, name_list *l, herr_t rc)
+int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc)
 {
     if (rc < 0 || l->oom) {
         for (size_t i = 0; i < l->n; i++)
@@ -203,14 +197,14 @@ int ha_op_link_list(ha_task *t)
     hid_t loc = ha_op_need(t, t->obj);
     if (loc < 0)
         return -1;
-    name_list l = {0};
+    ha_namelist l = {0};
     hsize_t idx = 0;
 #if H5_VERSION_GE(1, 12, 0)
     herr_t rc = H5Literate2(loc, link_index(loc), H5_ITER_INC, &idx, link_cb, &l);
 #else
     herr_t rc = H5Literate(loc, link_index(loc), H5_ITER_INC, &idx, link_cb, &l);
 #endif
-    return take_names(t, &l, rc);
+    return ha_namelist_take(t, &l, rc);
 }
 
 int ha_op_link_delete(ha_task *t)
@@ -225,7 +219,7 @@ static herr_t attr_cb(hid_t o, const char *name, const H5A_info_t *i, void *d)
 {
     (void)o;
     (void)i;
-    return name_list_add(d, name) < 0 ? -1 : 0;
+    return ha_namelist_add(d, name) < 0 ? -1 : 0;
 }
 
 int ha_op_attr_list(ha_task *t)
@@ -233,7 +227,7 @@ int ha_op_attr_list(ha_task *t)
     hid_t loc = ha_op_need(t, t->obj);
     if (loc < 0)
         return -1;
-    name_list l = {0};
+    ha_namelist l = {0};
     hsize_t idx = 0;
     /* Creation order where the object tracks it (track_order), as h5py;
      * without that index HDF5 refuses, and we list by name. */
@@ -246,5 +240,5 @@ int ha_op_attr_list(ha_task *t)
         idx = 0;
         rc = H5Aiterate2(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_cb, &l);
     }
-    return take_names(t, &l, rc);
+    return ha_namelist_take(t, &l, rc);
 }

@@ -40,7 +40,10 @@ void ha_task_unref(ha_task *t)
     ha_handle_unref(t->target);
     ha_es_unref(t->es);
     ha_error_unref(t->error);
+    ha_handle_unref(t->obj2);
     free(t->name);
+    free(t->name2);
+    free(t->name3);
     ha_type_free(t->type);
     ha_type_free(t->ftype);
     free(t->dcpl.fill);

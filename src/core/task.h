@@ -40,6 +40,13 @@ typedef enum {
     HA_OP_ATTR_EXISTS,
     HA_OP_ATTR_LIST,
     HA_OP_ATTR_DELETE,
+    HA_OP_LINK_HARD,        /* name under obj -> obj2 */
+    HA_OP_LINK_SOFT,        /* name under obj -> path name2 */
+    HA_OP_LINK_EXTERNAL,    /* name under obj -> file name2, path name3 */
+    HA_OP_LINK_INFO,        /* result.ival = link class; names = value(s) */
+    HA_OP_LINK_MOVE,        /* name -> name2 (both under obj) */
+    HA_OP_OBJ_COPY,         /* name under obj -> name2 under obj2; ival flags */
+    HA_OP_VISIT,            /* result.names = every object's path under obj */
     HA_OP_LIBVERSION,       /* result.ival = major*1000000 + minor*1000 + release */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
@@ -61,6 +68,15 @@ typedef enum {
     HA_DRIVER_CORE,         /* in memory, written back at close */
     HA_DRIVER_CORE_NOSTORE, /* in memory only */
 } ha_driver;
+
+/* HA_OP_OBJ_COPY: ival is an or of these (h5py's copy() keywords). */
+enum {
+    HA_COPY_SHALLOW = 1,
+    HA_COPY_EXPAND_SOFT = 2,
+    HA_COPY_EXPAND_EXTERNAL = 4,
+    HA_COPY_EXPAND_REFS = 8,
+    HA_COPY_WITHOUT_ATTRS = 16,
+};
 
 typedef enum {
     HA_QUEUED = 0,
@@ -97,7 +113,10 @@ struct ha_task {
     /* arguments */
     ha_handle *obj;         /* object operated on (owned ref) */
     ha_handle *target;      /* object this task opens or creates (owned ref) */
+    ha_handle *obj2;        /* second object: link target, copy destination (owned ref) */
     char *name;             /* link, attribute or file name (owned) */
+    char *name2;            /* second name: link value, destination name (owned) */
+    char *name3;            /* external link: object path in the other file (owned) */
     ha_type *type;          /* memory type (owned) */
     ha_type *ftype;         /* file type for create (owned) */
     ha_extent extent;       /* dataspace for create; new size for resize */

@@ -114,7 +114,8 @@ static PyMethodDef *joined_methods(void)
     static int done;
     if (done)
         return all;
-    PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods};
+    PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods,
+                            ha_link_methods};
     size_t n = 0;
     for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
         for (PyMethodDef *d = parts[p]; d->ml_name && n < 63; d++)

@@ -62,5 +62,6 @@ PyObject *ha_join_path(PyObject *base, PyObject *name);
 extern PyMethodDef ha_group_methods[];
 extern PyMethodDef ha_dataset_methods[];
 extern PyMethodDef ha_attrs_methods[];
+extern PyMethodDef ha_link_methods[];
 
 #endif

@@ -13,7 +13,8 @@ import atexit as _atexit
 
 from . import _h5async
 from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
-from ._hl import AttributeManager, Dataset, Empty, File, Group
+from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
+                  SoftLink)
 
 Eventset = EventSet  # the prior fork's spelling
 
@@ -32,7 +33,8 @@ def drain():
 _atexit.register(_h5async.shutdown)
 
 __all__ = [
-    "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet",
+    "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet", "ExternalLink",
+    "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
     "set_staging_limit", "stats", "version",
 ]

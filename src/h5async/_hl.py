@@ -24,6 +24,35 @@ class Empty:
         return f"Empty(dtype={self.dtype!r})"
 
 
+class HardLink:
+    """A hard link, as Group.get(name, getlink=True) reports it."""
+
+
+class SoftLink:
+    """A soft link to `path`; assign one to create it: g["x"] = SoftLink("/a")."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __repr__(self):
+        return f'<SoftLink to "{self.path}">'
+
+
+class ExternalLink:
+    """A link to `path` in the file `filename`."""
+
+    def __init__(self, filename, path):
+        self.filename = str(filename)
+        self.path = str(path)
+
+    def __repr__(self):
+        return f'<ExternalLink to "{self.path}" in file "{self.filename}">'
+
+
+_COPY_FLAGS = {"shallow": 1, "expand_soft": 2, "expand_external": 4,
+               "expand_refs": 8, "without_attrs": 16}
+
+
 def _wrap(oid):
     if oid.kind == "dataset":
         return Dataset(oid)
@@ -86,11 +115,103 @@ class Group(HLObject, MutableMapping):
         """Create a dataset, as h5py.Group.create_dataset; returns at once."""
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
+    def require_group(self, name, es=DEFAULT):
+        """Return the group `name`, creating it if missing."""
+        if name not in self:
+            return self.create_group(name, es=es)
+        grp = self[name]
+        if not isinstance(grp, Group):
+            raise TypeError(f"Incompatible object ({type(grp).__name__}) already exists")
+        return grp
+
+    def require_dataset(self, name, shape, dtype, exact=False, es=DEFAULT, **kwds):
+        """Return the dataset `name`, creating it if missing; an existing
+        one must have the same shape and a compatible dtype."""
+        if name not in self:
+            return self.create_dataset(name, shape, dtype, es=es, **kwds)
+        dset = self[name]
+        if not isinstance(dset, Dataset):
+            raise TypeError(f"Incompatible object ({type(dset).__name__}) already exists")
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        if shape != dset.shape:
+            raise TypeError(f"Shapes do not match (existing {dset.shape} vs new {shape})")
+        dtype = np.dtype(dtype)
+        if exact and dtype != dset.dtype:
+            raise TypeError(f"Datatypes cannot be exactly matched (existing {dset.dtype} vs new {dtype})")
+        if not np.can_cast(dtype, dset.dtype):
+            raise TypeError(f"Datatypes cannot be safely cast (existing {dset.dtype} vs new {dtype})")
+        return dset
+
+    def get(self, name, default=None, getclass=False, getlink=False):
+        """The object (or with getlink=True the link) at `name`, or `default`."""
+        if not getlink:
+            if name not in self:
+                return default
+            obj = self[name]
+            return type(obj) if getclass else obj
+        try:
+            kind, *value = self._id.link_get(name)
+        except KeyError:
+            return default
+        link = {"hard": HardLink, "soft": SoftLink, "external": ExternalLink}[kind]
+        return link if getclass else link(*value)
+
     def __getitem__(self, name):
+        if isinstance(name, HLObject):
+            return name
         return _wrap(self._id.open(name))
 
     def __setitem__(self, name, obj):
-        self.create_dataset(name, data=obj)
+        if isinstance(obj, HLObject):
+            self._id.link_hard(name, obj.id)
+        elif isinstance(obj, SoftLink):
+            self._id.link_soft(name, obj.path)
+        elif isinstance(obj, ExternalLink):
+            self._id.link_external(name, obj.filename, obj.path)
+        else:
+            self.create_dataset(name, data=obj)
+
+    def move(self, source, dest, es=DEFAULT):
+        """Rename the link `source` to `dest` (both in this file)."""
+        self._id.move(source, dest, es=es)
+
+    def copy(self, source, dest, name=None, shallow=False, expand_soft=False,
+             expand_external=False, expand_refs=False, without_attrs=False, es=DEFAULT):
+        """Copy an object (a path here, or an object) to a path here or into
+        a group of any file, as h5py's Group.copy."""
+        if isinstance(source, HLObject):
+            src_id, src_path = source.id, "."
+        else:
+            src_id, src_path = self._id, source
+        if isinstance(dest, Group):
+            if name is None:
+                base = source.name if src_path == "." else posixpath.normpath(src_path)
+                name = posixpath.basename(base)
+            dest_id, dest_path = dest.id, name
+        elif isinstance(dest, HLObject):
+            raise TypeError("Destination must be path or Group object")
+        else:
+            dest_id, dest_path = self._id, dest
+        chosen = {"shallow": shallow, "expand_soft": expand_soft, "expand_refs": expand_refs,
+                  "expand_external": expand_external, "without_attrs": without_attrs}
+        flags = sum(bit for key, bit in _COPY_FLAGS.items() if chosen[key])
+        src_id.copy(src_path, dest_id, dest_path, flags, es=es)
+
+    def visit(self, func):
+        """Call func(name) for every object below; stop at a non-None return."""
+        for name in self._id.visit_names():
+            ret = func(name)
+            if ret is not None:
+                return ret
+        return None
+
+    def visititems(self, func):
+        """Call func(name, object) for every object below."""
+        for name in self._id.visit_names():
+            ret = func(name, self[name])
+            if ret is not None:
+                return ret
+        return None
 
     def __delitem__(self, name):
         self._id.delete(name)

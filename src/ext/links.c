@@ -1,0 +1,182 @@
+/*
+ * Links: hard, soft and external; reading a link; move, copy and visit.
+ * All but the queries go through the event set like any other write.
+ */
+#include "common.h"
+
+/* A write-like task `op` on `self` named `name`, with `es` resolved. */
+static ha_task *link_task(ObjectID *self, ha_opkind op, PyObject *name, PyObject *es,
+                          ha_eventset **core_es, const char *what)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    if (ha_oid_check_writable(st, self, what) < 0 || ha_oid_resolve_es(st, self, es, core_es) < 0)
+        return NULL;
+    return ha_named_task(st, self, op, name, NULL);
+}
+
+static PyObject *finish(ObjectID *self, ha_task *t, ha_eventset *core_es)
+{
+    int rc = ha_dispatch(ha_state_of((PyObject *)self), t, core_es);
+    ha_task_unref(t);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A str argument's UTF-8 copy into *out; -1 with TypeError. */
+static int str_arg(PyObject *s, char **out)
+{
+    PyObject *n = ha_name_arg(s, NULL);
+    if (!n)
+        return -1;
+    *out = ha_strdup_utf8(n);
+    Py_DECREF(n);
+    return *out ? 0 : -1;
+}
+
+static PyObject *link_hard(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "target", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *target, *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!|O:link_hard", kwlist, &name,
+                                     st->ObjectIDType, &target, &es))
+        return NULL;
+    ObjectID *o = (ObjectID *)target;
+    if (ha_oid_check(st, o) < 0)
+        return NULL;
+    if (ha_oid_file(o)->h != ha_oid_file(self)->h) {
+        PyErr_SetString(PyExc_ValueError, "Unable to create link (interfile hard links are not allowed)");
+        return NULL;
+    }
+    ha_task *t = link_task(self, HA_OP_LINK_HARD, name, es, &core_es, "create link");
+    if (!t)
+        return NULL;
+    t->obj2 = ha_handle_ref(o->h);
+    return finish(self, t, core_es);
+}
+
+static PyObject *link_soft(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "path", "es", NULL};
+    PyObject *name, *path, *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:link_soft", kwlist, &name, &path, &es))
+        return NULL;
+    ha_task *t = link_task(self, HA_OP_LINK_SOFT, name, es, &core_es, "create link");
+    if (!t || str_arg(path, &t->name2) < 0) {
+        ha_task_unref(t);
+        return NULL;
+    }
+    return finish(self, t, core_es);
+}
+
+static PyObject *link_external(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "filename", "path", "es", NULL};
+    PyObject *name, *filename, *path, *es = NULL, *fs = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|O:link_external", kwlist, &name, &filename,
+                                     &path, &es) ||
+        !PyUnicode_FSDecoder(filename, &fs))
+        return NULL;
+    ha_task *t = link_task(self, HA_OP_LINK_EXTERNAL, name, es, &core_es, "create link");
+    if (!t || str_arg(fs, &t->name2) < 0 || str_arg(path, &t->name3) < 0) {
+        ha_task_unref(t);
+        Py_DECREF(fs);
+        return NULL;
+    }
+    Py_DECREF(fs);
+    return finish(self, t, core_es);
+}
+
+/* link_get(name) -> ('hard',) | ('soft', path) | ('external', filename, path) */
+static PyObject *link_get(ObjectID *self, PyObject *name)
+{
+    ha_task *t = ha_ask(self, HA_OP_LINK_INFO, name);
+    if (!t)
+        return NULL;
+    static const char *cls[] = {"hard", "soft", "external"};
+    PyObject *names = ha_names_list(t), *r = NULL;
+    if (names) {
+        PyObject *head = Py_BuildValue("(s)", cls[t->result.ival % 3]);
+        PyObject *tail = head ? PyList_AsTuple(names) : NULL;
+        r = tail ? PySequence_Concat(head, tail) : NULL;
+        Py_XDECREF(head);
+        Py_XDECREF(tail);
+        Py_DECREF(names);
+    }
+    ha_task_unref(t);
+    return r;
+}
+
+static PyObject *move(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"source", "dest", "es", NULL};
+    PyObject *src, *dst, *es = NULL;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:move", kwlist, &src, &dst, &es))
+        return NULL;
+    ha_task *t = link_task(self, HA_OP_LINK_MOVE, src, es, &core_es, "move");
+    if (!t || str_arg(dst, &t->name2) < 0) {
+        ha_task_unref(t);
+        return NULL;
+    }
+    return finish(self, t, core_es);
+}
+
+/* copy(source_name, dest_group, dest_name, flags=0, es=DEFAULT): source is
+ * relative to self; the destination may be in another file. */
+static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"source", "dest", "name", "flags", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *src, *dest, *dname, *es = NULL;
+    int flags = 0;
+    ha_eventset *core_es;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!O|iO:copy", kwlist, &src, st->ObjectIDType,
+                                     &dest, &dname, &flags, &es))
+        return NULL;
+    ObjectID *d = (ObjectID *)dest;
+    if (ha_oid_check(st, self) < 0 || ha_oid_check_writable(st, d, "copy") < 0 ||
+        ha_oid_resolve_es(st, d, es, &core_es) < 0)
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_OBJ_COPY, src, NULL);
+    if (!t || str_arg(dname, &t->name2) < 0) {
+        ha_task_unref(t);
+        return NULL;
+    }
+    t->obj2 = ha_handle_ref(d->h);
+    t->ival = flags;
+    return finish(self, t, core_es);
+}
+
+static PyObject *visit_names(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    ha_task *t = ha_ask(self, HA_OP_VISIT, NULL);
+    if (!t)
+        return NULL;
+    PyObject *r = ha_names_list(t);
+    ha_task_unref(t);
+    return r;
+}
+
+PyMethodDef ha_link_methods[] = {
+    {"link_hard", (PyCFunction)(void (*)(void))link_hard, METH_VARARGS | METH_KEYWORDS,
+     "link_hard(name, target, es=DEFAULT): a hard link to the object `target`"},
+    {"link_soft", (PyCFunction)(void (*)(void))link_soft, METH_VARARGS | METH_KEYWORDS,
+     "link_soft(name, path, es=DEFAULT)"},
+    {"link_external", (PyCFunction)(void (*)(void))link_external, METH_VARARGS | METH_KEYWORDS,
+     "link_external(name, filename, path, es=DEFAULT)"},
+    {"link_get", (PyCFunction)link_get, METH_O,
+     "link_get(name) -> ('hard',) | ('soft', path) | ('external', file, path) (waits)"},
+    {"move", (PyCFunction)(void (*)(void))move, METH_VARARGS | METH_KEYWORDS,
+     "move(source, dest, es=DEFAULT)"},
+    {"copy", (PyCFunction)(void (*)(void))copy, METH_VARARGS | METH_KEYWORDS,
+     "copy(source, dest_group, dest_name, flags=0, es=DEFAULT)"},
+    {"visit_names", (PyCFunction)visit_names, METH_NOARGS,
+     "visit_names() -> paths of every object below, relative (waits)"},
+    {NULL, NULL, 0, NULL},
+};
