@@ -71,6 +71,14 @@ fail:
     return NULL;
 }
 
+void ha_sel_clear(ha_sel *s)
+{
+    free(s->list);
+    free(s->points);
+    s->list = s->points = NULL;
+    s->nlist = s->npoints = 0;
+}
+
 uint64_t ha_sel_npoints(const ha_sel *s)
 {
     uint64_t n = 1;
@@ -85,6 +93,8 @@ uint64_t ha_sel_npoints(const ha_sel *s)
         for (int i = 0; i < s->rank; i++)
             n *= s->count[i];
         return n;
+    case HA_SEL_POINTS:
+        return s->npoints;
     }
     return 0;
 }

@@ -77,7 +77,9 @@ typedef struct {
 typedef enum {
     HA_SEL_ALL = 0,   /* the whole extent */
     HA_SEL_NONE,      /* nothing (a zero-length selection) */
-    HA_SEL_SLAB,      /* one regular hyperslab: start, stride, count */
+    HA_SEL_SLAB,      /* one regular hyperslab: start, stride, count; with a
+                         list axis, the union over the listed positions */
+    HA_SEL_POINTS,    /* npoints coordinates, row-major (boolean masks) */
 } ha_selkind;
 
 /*
@@ -92,7 +94,15 @@ typedef struct {
     uint64_t start[HA_MAX_RANK];
     uint64_t stride[HA_MAX_RANK];
     uint64_t count[HA_MAX_RANK];
+    int list_axis;          /* SLAB: -1, or the axis indexed by `list` */
+    uint64_t *list;         /* increasing positions on list_axis (owned) */
+    uint64_t nlist;
+    uint64_t *points;       /* POINTS: npoints * rank coordinates (owned) */
+    uint64_t npoints;
 } ha_sel;
+
+/* Free what a selection owns (list, points) and forget it. */
+void ha_sel_clear(ha_sel *s);
 
 /* Dataset creation options (h5py's create_dataset keywords). */
 typedef struct {

@@ -372,9 +372,28 @@ int ha_select(hid_t sid, const ha_sel *s)
             stride[i] = s->stride[i] ? s->stride[i] : 1;
             count[i] = s->count[i];
         }
-        return H5Sselect_hyperslab(sid, H5S_SELECT_SET, start, stride, count,
-                                   NULL) < 0 ? -1 : 0;
+        if (!s->list)
+            return H5Sselect_hyperslab(sid, H5S_SELECT_SET, start, stride, count,
+                                       NULL) < 0 ? -1 : 0;
+        /* A list on one axis: the union of one slab per position, which
+         * HDF5 walks in increasing order, as the memory side expects. */
+        int ax = s->list_axis;
+        count[ax] = 1;
+        stride[ax] = 1;
+        for (uint64_t k = 0; k < s->nlist; k++) {
+            start[ax] = s->list[k];
+            if (H5Sselect_hyperslab(sid, k ? H5S_SELECT_OR : H5S_SELECT_SET, start, stride,
+                                    count, NULL) < 0)
+                return -1;
+        }
+        return 0;
     }
+    case HA_SEL_POINTS:
+        if (s->npoints == 0)
+            return H5Sselect_none(sid) < 0 ? -1 : 0;
+        /* uint64_t and hsize_t are both 64-bit unsigned. */
+        return H5Sselect_elements(sid, H5S_SELECT_SET, (size_t)s->npoints,
+                                  (const hsize_t *)s->points) < 0 ? -1 : 0;
     }
     return -1;
 }

@@ -46,6 +46,8 @@ void ha_task_unref(ha_task *t)
     free(t->name3);
     ha_type_free(t->type);
     ha_type_free(t->ftype);
+    ha_sel_clear(&t->fsel);
+    ha_sel_clear(&t->msel);
     free(t->dcpl.fill);
     if (t->own_buf)
         free(t->buf);

@@ -133,7 +133,8 @@ static PyObject *read_sel(ObjectID *self, PyObject *key)
     return PyArray_Return((PyArrayObject *)arr); /* 0-d becomes a numpy scalar */
 }
 
-/* Queue a write of `buf` (owned, stolen) into selection `fsel`. */
+/* Queue a write of `buf` (owned, stolen) into selection `fsel` (whose
+ * list or points are taken over too). */
 static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_sel *fsel,
                         const ha_sel *msel, void *buf, size_t nbytes, PyObject *es)
 {
@@ -142,6 +143,7 @@ static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_s
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 || !(t = ha_new_task(HA_OP_DSET_WRITE))) {
         ha_type_free(mtype);
         free(buf);
+        ha_sel_clear((ha_sel *)fsel);
         return -1;
     }
     t->obj = ha_handle_ref(self->h);

@@ -6,6 +6,7 @@ void ha_index_all(int rank, const uint64_t *dims, ha_index *out)
 {
     memset(out, 0, sizeof *out);
     out->sel.kind = HA_SEL_ALL;
+    out->sel.list_axis = -1;
     out->sel.rank = rank;
     out->out_rank = rank;
     out->npoints = 1;
@@ -16,10 +17,132 @@ void ha_index_all(int rank, const uint64_t *dims, ha_index *out)
     }
 }
 
-/* One axis: an integer (drops the axis) or a slice. */
+/* A list of positions on one axis: increasing, in range (h5py's rules). */
+static int parse_list(PyObject *item, int axis, uint64_t dim, ha_index *out)
+{
+    ha_sel *s = &out->sel;
+    if (s->list) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Only one indexing vector or array is currently allowed for fancy indexing");
+        return -1;
+    }
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROM_O(item);
+    if (!a)
+        return -1;
+    if (PyArray_NDIM(a) != 1) {
+        Py_DECREF(a);
+        PyErr_SetString(PyExc_TypeError, "Selection lists must be one-dimensional");
+        return -1;
+    }
+    if (PyArray_TYPE(a) == NPY_BOOL) {
+        /* A boolean vector on one axis picks the positions that are True. */
+        if ((uint64_t)PyArray_DIM(a, 0) != dim) {
+            Py_DECREF(a);
+            PyErr_Format(PyExc_TypeError, "boolean index did not match indexed array along axis %d",
+                         axis);
+            return -1;
+        }
+        PyObject *nz = PyArray_Nonzero(a);
+        Py_DECREF(a);
+        if (!nz)
+            return -1;
+        a = (PyArrayObject *)Py_NewRef(PyTuple_GET_ITEM(nz, 0));
+        Py_DECREF(nz);
+    } else if (PyArray_SIZE(a) && !PyArray_ISINTEGER(a)) {
+        Py_DECREF(a);
+        PyErr_SetString(PyExc_TypeError, "Selection lists must contain integers");
+        return -1;
+    }
+    PyArrayObject *c = (PyArrayObject *)PyArray_FromAny(
+        (PyObject *)a, PyArray_DescrFromType(NPY_INT64), 1, 1, NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+    Py_DECREF(a);
+    if (!c)
+        return -1;
+    npy_intp n = PyArray_DIM(c, 0);
+    const int64_t *v = PyArray_DATA(c);
+    uint64_t *list = PyMem_RawMalloc((size_t)(n ? n : 1) * sizeof *list);
+    int rc = -1;
+    if (!list) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (npy_intp k = 0; k < n; k++) {
+        int64_t i = v[k] < 0 ? v[k] + (int64_t)dim : v[k];
+        if (i < 0 || (uint64_t)i >= dim) {
+            PyErr_Format(PyExc_IndexError, "Index (%lld) out of range for (0-%lld)",
+                         (long long)v[k], (long long)dim - 1);
+            goto done;
+        }
+        if (k && (uint64_t)i <= list[k - 1]) {
+            PyErr_SetString(PyExc_TypeError, "Indexing elements must be in increasing order");
+            goto done;
+        }
+        list[k] = (uint64_t)i;
+    }
+    /* The list is freed by the core with free(): hand it a malloc'd copy. */
+    s->list = malloc((size_t)(n ? n : 1) * sizeof *list);
+    if (!s->list) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memcpy(s->list, list, (size_t)n * sizeof *list);
+    s->nlist = (uint64_t)n;
+    s->list_axis = axis;
+    s->start[axis] = 0;
+    s->stride[axis] = 1;
+    s->count[axis] = (uint64_t)n;
+    out->out_dims[out->out_rank++] = n;
+    rc = 0;
+done:
+    PyMem_RawFree(list);
+    Py_DECREF(c);
+    return rc;
+}
+
+/* A boolean mask of the dataset's whole shape: a point selection. */
+static int parse_mask(PyArrayObject *mask, int rank, const uint64_t *dims, ha_index *out)
+{
+    for (int i = 0; i < rank; i++)
+        if ((uint64_t)PyArray_DIM(mask, i) != dims[i]) {
+            PyErr_SetString(PyExc_TypeError, "Boolean mask must have the dataset's shape");
+            return -1;
+        }
+    PyObject *nz = PyArray_Nonzero(mask); /* one index array per axis, row-major */
+    if (!nz)
+        return -1;
+    npy_intp n = PyArray_SIZE((PyArrayObject *)PyTuple_GET_ITEM(nz, 0));
+    uint64_t *pts = malloc((size_t)(n ? n : 1) * (size_t)rank * sizeof *pts);
+    if (!pts) {
+        Py_DECREF(nz);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int ax = 0; ax < rank; ax++) {
+        PyArrayObject *ix = (PyArrayObject *)PyTuple_GET_ITEM(nz, ax);
+        for (npy_intp k = 0; k < n; k++)
+            pts[(size_t)k * (size_t)rank + (size_t)ax] = (uint64_t)*(npy_intp *)PyArray_GETPTR1(ix, k);
+    }
+    Py_DECREF(nz);
+    memset(out, 0, sizeof *out);
+    out->sel.kind = HA_SEL_POINTS;
+    out->sel.rank = rank;
+    out->sel.list_axis = -1;
+    out->sel.points = pts;
+    out->sel.npoints = (uint64_t)n;
+    for (int i = 0; i < rank; i++)
+        out->sel.dims[i] = dims[i];
+    out->out_rank = 1;
+    out->out_dims[0] = n;
+    out->npoints = (uint64_t)n;
+    return 0;
+}
+
+/* One axis: an integer (drops the axis), a slice or a list. */
 static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
 {
     ha_sel *s = &out->sel;
+    if (PyList_Check(item) || (PyArray_Check(item) && PyArray_NDIM((PyArrayObject *)item) > 0))
+        return parse_list(item, axis, dim, out);
     if (PySlice_Check(item)) {
         Py_ssize_t start, stop, step;
         if (PySlice_Unpack(item, &start, &stop, &step) < 0)
@@ -59,6 +182,12 @@ static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
 int ha_index_parse(PyObject *key, int rank, const uint64_t *dims, ha_index *out)
 {
     memset(out, 0, sizeof *out);
+    out->sel.list_axis = -1;
+    /* A boolean mask of the whole shape selects points; a 1-D one is the
+     * list of its True positions, handled with the other lists. */
+    if (PyArray_Check(key) && PyArray_TYPE((PyArrayObject *)key) == NPY_BOOL &&
+        PyArray_NDIM((PyArrayObject *)key) == rank && rank > 1)
+        return parse_mask((PyArrayObject *)key, rank, dims, out);
     PyObject *tuple = PyTuple_Check(key) ? Py_NewRef(key) : PyTuple_Pack(1, key);
     if (!tuple)
         return -1;
@@ -120,6 +249,8 @@ int ha_index_parse(PyObject *key, int rank, const uint64_t *dims, ha_index *out)
         out->sel.kind = HA_SEL_NONE;
     rc = 0;
 done:
+    if (rc < 0)
+        ha_sel_clear(&out->sel);
     Py_DECREF(tuple);
     return rc;
 }
