@@ -64,6 +64,10 @@ int ha_namelist_add(ha_namelist *l, const char *name);
 /* Hand the list to t->result (rc >= 0), or free it and fail. */
 int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
 
+/* Copy `n` variable-length strings HDF5 read into `src` (malloc'd, freed
+ * here) into t->result.data, and reclaim HDF5's memory. */
+int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src);
+
 /* Read the creation options and layout of dataset `did` into `d`. */
 int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d);
 

@@ -80,12 +80,11 @@ done:
 
 /*
  * Variable-length strings come back as pointers HDF5 allocated.  Copy them
- * into one block we own (pointer array, then the bytes) and give HDF5's
- * memory back here, on the executing thread.
+ * into one block we own, t->result.data (pointer array, then the bytes), and
+ * give HDF5's memory (and `src`, malloc'd) back here, on the executing thread.
  */
-static int repack_vlstr(ha_task *t, hid_t mtype, hid_t space, size_t n)
+int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src)
 {
-    char **src = t->result.data;
     size_t total = n * sizeof(char *);
     for (size_t i = 0; i < n; i++)
         total += (src[i] ? strlen(src[i]) : 0) + 1;
@@ -139,7 +138,7 @@ int ha_op_attr_read(ha_task *t)
         goto done;
     rc = 0;
     if (n > 0 && t->result.type->cls == HA_T_VLSTR)
-        rc = repack_vlstr(t, mtype, space, (size_t)n);
+        rc = ha_vlstr_repack(t, mtype, space, (size_t)n, t->result.data);
 done:
     ha_close_type(mtype);
     ha_close_type(ftype);

@@ -93,6 +93,20 @@ int ha_op_dset_read(ha_task *t)
         ha_select(fspace, &t->fsel) < 0 ||
         (mspace = ha_space_for_memory(&t->msel)) < 0)
         goto done;
+    if (t->type->cls == HA_T_VLSTR) {
+        /* Strings land in HDF5-allocated memory: read into a pointer array
+         * of our own and repack them into t->result.data. */
+        hssize_t n = H5Sget_select_npoints(mspace);
+        char **ptrs = n >= 0 ? calloc((size_t)n + 1, sizeof *ptrs) : NULL;
+        if (!ptrs)
+            goto done;
+        if (H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, ptrs) < 0) {
+            free(ptrs);
+            goto done;
+        }
+        rc = ha_vlstr_repack(t, mtype, mspace, (size_t)n, ptrs);
+        goto done;
+    }
     rc = H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
 done:
     ha_close_type(mtype);

@@ -251,6 +251,9 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         return NULL;
     if (a.dtype != Py_None && !PyArray_DescrConverter(a.dtype, &dtype))
         goto done;
+    if (a.data != Py_None && !dtype && PyUnicode_Check(a.data) &&
+        !(dtype = ha_vlstr_descr(1))) /* a str is stored as h5py stores it */
+        goto done;
     if (a.data != Py_None) {
         if (dtype)
             Py_INCREF(dtype);

@@ -51,12 +51,16 @@ static void mem_all(ha_sel *m, int rank, const npy_intp *dims)
 }
 
 /*
- * A read task of selection `key` into a new array; NULL with an error.
- * *arr_out receives the array (new reference).
+ * A read task of selection `key` into a new array of `dtype` (NULL: the
+ * dataset's; HDF5 converts).  NULL with an error.  *arr_out receives the
+ * array (new reference).  Strings are read by the executor into task
+ * memory and put into the array by ha_read_finish().
  */
-static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject **arr_out)
+static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject *dtype,
+                          int as_str, PyObject **arr_out)
 {
     ha_index idx;
+    PyArray_Descr *descr = NULL;
     *arr_out = NULL;
     if (ha_oid_check_dataset(st, self) < 0)
         return NULL;
@@ -64,45 +68,65 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
         PyErr_SetString(PyExc_ValueError, "empty dataset has no data to read");
         return NULL;
     }
-    if (self->type->cls == HA_T_VLSTR) {
-        PyErr_SetString(PyExc_TypeError,
-                        "reading variable-length string datasets is not supported yet");
+    if (dtype && dtype != Py_None) {
+        if (!PyArray_DescrConverter(dtype, &descr))
+            return NULL;
+    } else {
+        descr = (PyArray_Descr *)Py_NewRef((PyObject *)self->dtype);
+    }
+    ha_type *mtype = ha_type_from_descr(descr);
+    if (!mtype || ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0) {
+        ha_type_free(mtype);
+        Py_DECREF(descr);
         return NULL;
     }
-    if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
-        return NULL;
-    Py_INCREF(self->dtype);
     PyArrayObject *arr = (PyArrayObject *)PyArray_NewFromDescr(
-        &PyArray_Type, self->dtype, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL);
+        &PyArray_Type, descr, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL); /* steals */
     ha_task *t = arr ? ha_new_task(idx.npoints ? HA_OP_DSET_READ : HA_OP_NOOP) : NULL;
-    if (!t || (idx.npoints && !(t->type = ha_type_copy(self->type)))) {
-        if (t && !PyErr_Occurred())
-            PyErr_NoMemory();
-        ha_task_unref(t);
+    if (!t) {
+        ha_type_free(mtype);
+        ha_sel_clear(&idx.sel);
         Py_XDECREF(arr);
         return NULL;
     }
+    t->type = mtype;
     t->obj = ha_handle_ref(self->h);
     t->fsel = idx.sel;
+    t->ival2 = as_str;
     mem_all(&t->msel, idx.out_rank, idx.out_dims);
-    t->buf = PyArray_DATA(arr);
-    t->nbytes = (size_t)PyArray_NBYTES(arr);
+    if (mtype->cls != HA_T_VLSTR) {
+        t->buf = PyArray_DATA(arr);
+        t->nbytes = (size_t)PyArray_NBYTES(arr);
+    }
     *arr_out = (PyObject *)arr;
     return t;
 }
 
-/* read(key, es=DEFAULT) -> Future: always queued, es only tracks it. */
+int ha_read_finish(ha_task *t, PyObject *arr)
+{
+    if (t->op != HA_OP_DSET_READ || t->type->cls != HA_T_VLSTR || !t->result.data)
+        return 0;
+    int rc = ha_fill_vlstr((PyArrayObject *)arr, t->result.data, (int)t->ival2);
+    free(t->result.data); /* filled once */
+    t->result.data = NULL;
+    return rc;
+}
+
+/* read_async(key=(), es=DEFAULT, dtype=None, as_str=False) -> Future:
+ * always queued; es only tracks it. */
 static PyObject *read_async(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"key", "es", NULL};
+    static char *kwlist[] = {"key", "es", "dtype", "as_str", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
-    PyObject *key = NULL, *es = NULL, *arr = NULL, *fut = NULL;
+    PyObject *key = NULL, *es = NULL, *dtype = NULL, *arr = NULL, *fut = NULL;
+    int as_str = 0;
     ha_eventset *core_es;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OO:read_async", kwlist, &key, &es) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOp:read_async", kwlist, &key, &es, &dtype,
+                                     &as_str) ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     PyObject *empty = key ? NULL : PyTuple_New(0);
-    ha_task *t = read_task(st, self, key ? key : empty, &arr);
+    ha_task *t = read_task(st, self, key ? key : empty, dtype, as_str, &arr);
     Py_XDECREF(empty);
     if (!t)
         return NULL;
@@ -114,17 +138,24 @@ static PyObject *read_async(ObjectID *self, PyObject *args, PyObject *kw)
     return fut;
 }
 
-static PyObject *read_sel(ObjectID *self, PyObject *key)
+/* read(key, dtype=None, as_str=False) -> array, waiting for this read only. */
+static PyObject *read_sel(ObjectID *self, PyObject *args, PyObject *kw)
 {
+    static char *kwlist[] = {"key", "dtype", "as_str", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
-    PyObject *arr;
-    ha_task *t = read_task(st, self, key, &arr);
+    PyObject *key, *dtype = NULL, *arr;
+    int as_str = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|Op:read", kwlist, &key, &dtype, &as_str))
+        return NULL;
+    ha_task *t = read_task(st, self, key, dtype, as_str, &arr);
     if (!t)
         return NULL;
     /* The hold keeps `arr` alive should Ctrl-C abandon the wait. */
     int rc = t->op == HA_OP_NOOP ? 0 : ha_hold(t, arr, 0);
     if (rc == 0 && t->op != HA_OP_NOOP)
         rc = ha_run_sync(st, t);
+    if (rc == 0)
+        rc = ha_read_finish(t, arr);
     ha_task_unref(t);
     if (rc < 0) {
         Py_DECREF(arr);
@@ -420,9 +451,10 @@ PyMethodDef ha_dataset_methods[] = {
      "create_dataset(name, shape=None, dtype=None, data=None, maxshape=None, chunks=None,\n"
      "               fillvalue=None, compression=None, compression_opts=None,\n"
      "               shuffle=None, fletcher32=None, track_order=None, es=DEFAULT)"},
-    {"read", (PyCFunction)read_sel, METH_O, "read(key) -> array (waits)"},
+    {"read", (PyCFunction)(void (*)(void))read_sel, METH_VARARGS | METH_KEYWORDS,
+     "read(key, dtype=None, as_str=False) -> array (waits for this read)"},
     {"read_async", (PyCFunction)(void (*)(void))read_async, METH_VARARGS | METH_KEYWORDS,
-     "read_async(key=(), es=DEFAULT) -> Future of the array"},
+     "read_async(key=(), es=DEFAULT, dtype=None, as_str=False) -> Future of the array"},
     {"write", (PyCFunction)(void (*)(void))write_sel, METH_VARARGS | METH_KEYWORDS,
      "write(key, value, es=DEFAULT)"},
     {"write_direct", (PyCFunction)(void (*)(void))write_direct, METH_VARARGS | METH_KEYWORDS,

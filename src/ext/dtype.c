@@ -79,9 +79,40 @@ fail:
     return NULL;
 }
 
+/* h5py's enum_dtype(): an integer dtype with {'enum': {name: value}}. */
+static ha_type *enum_from_descr(PyArray_Descr *d, PyObject *members)
+{
+    Py_ssize_t n = PyDict_Size(members), pos = 0, i = 0;
+    PyObject *k, *v;
+    ha_type *t = ha_type_new(HA_T_ENUM, (size_t)PyDataType_ELSIZE(d), order_of(d));
+    if (!t || !(t->base = ha_type_new(d->kind == 'u' ? HA_T_UINT : HA_T_INT, t->size, t->order)) ||
+        !(t->members = calloc((size_t)(n ? n : 1), sizeof *t->members))) {
+        ha_type_free(t);
+        return (ha_type *)PyErr_NoMemory();
+    }
+    t->nfields = (int)n;
+    while (PyDict_Next(members, &pos, &k, &v)) {
+        const char *name = PyUnicode_Check(k) ? PyUnicode_AsUTF8(k) : NULL;
+        long long val = PyLong_AsLongLong(v);
+        if (!name || (val == -1 && PyErr_Occurred())) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "enum names must be str and values int");
+            ha_type_free(t);
+            return NULL;
+        }
+        t->members[i].name = strdup(name);
+        t->members[i++].value = val;
+    }
+    return t;
+}
+
 ha_type *ha_type_from_descr(PyArray_Descr *d)
 {
     size_t size = (size_t)PyDataType_ELSIZE(d);
+    PyObject *meta = PyDataType_METADATA(d);
+    PyObject *members = meta ? PyDict_GetItemString(meta, "enum") : NULL;
+    if (members && PyDict_Check(members) && (d->kind == 'i' || d->kind == 'u'))
+        return enum_from_descr(d, members);
     ha_tclass cls;
     int utf8 = 0;
     switch (d->kind) {
@@ -318,21 +349,27 @@ PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
                                                              0, NULL);
     if (!a)
         return NULL;
-    npy_intp n = PyArray_SIZE(a);
     if (t->cls != HA_T_VLSTR) {
         memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
         return (PyObject *)a;
     }
+    if (ha_fill_vlstr(a, data, 1) < 0)
+        Py_CLEAR(a);
+    return (PyObject *)a;
+}
+
+int ha_fill_vlstr(PyArrayObject *a, const void *data, int as_str)
+{
+    npy_intp n = PyArray_SIZE(a);
     PyObject **items = (PyObject **)PyArray_DATA(a);
     char *const *strs = data;
     for (npy_intp i = 0; i < n; i++) {
-        PyObject *s = PyUnicode_DecodeUTF8(strs[i], (Py_ssize_t)strlen(strs[i]),
-                                           "surrogateescape");
-        if (!s) {
-            Py_DECREF(a);
-            return NULL;
-        }
+        Py_ssize_t len = (Py_ssize_t)strlen(strs[i]);
+        PyObject *s = as_str ? PyUnicode_DecodeUTF8(strs[i], len, "surrogateescape")
+                             : PyBytes_FromStringAndSize(strs[i], len);
+        if (!s)
+            return -1;
         Py_XSETREF(items[i], s);
     }
-    return (PyObject *)a;
+    return 0;
 }

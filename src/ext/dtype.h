@@ -36,4 +36,9 @@ void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
 PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
                                int rank, const npy_intp *dims, const void *data);
 
+/* Fill object array `a` from `data` (the pointer array a read returned):
+ * str objects when `as_str`, else bytes (h5py 3 reads dataset strings as
+ * bytes and attribute strings as str).  0 or -1. */
+int ha_fill_vlstr(PyArrayObject *a, const void *data, int as_str);
+
 #endif

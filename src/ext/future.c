@@ -106,6 +106,8 @@ static PyObject *outcome(FutureObject *f, PyObject **exc)
         return PyArray_NDIM(a) == 0 ? PyArray_GETITEM(a, PyArray_DATA(a))
                                     : Py_NewRef(f->array);
     }
+    if (ha_read_finish(f->t, f->array) < 0)
+        return NULL;
     return PyArray_Return((PyArrayObject *)Py_NewRef(f->array));
 }
 

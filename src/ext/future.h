@@ -24,6 +24,9 @@ extern PyType_Spec ha_future_spec;
  */
 PyObject *ha_future_new(ha_state *st, ha_task *t, PyObject *array, ha_futkind kind);
 
+/* Put strings a read returned into `arr` (dataset.c); 0 or -1. */
+int ha_read_finish(ha_task *t, PyObject *arr);
+
 /* Run the callbacks of a finished Future (GIL held). */
 void ha_future_fire(PyObject *future);
 

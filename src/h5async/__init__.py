@@ -13,6 +13,7 @@ import atexit as _atexit
 
 from . import _h5async
 from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
+from ._dtypes import check_enum_dtype, check_string_dtype, enum_dtype, string_dtype
 from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
                   SoftLink)
 
@@ -36,5 +37,6 @@ __all__ = [
     "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet", "ExternalLink",
     "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
-    "set_staging_limit", "stats", "version",
+    "set_staging_limit", "stats", "version", "string_dtype", "check_string_dtype",
+    "enum_dtype", "check_enum_dtype",
 ]

@@ -311,6 +311,14 @@ class Dataset(HLObject):
     def __setitem__(self, key, value):
         self._id.write(key, value)
 
+    def astype(self, dtype):
+        """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""
+        return _ReadView(self, dtype=dtype)
+
+    def asstr(self, encoding=None, errors="strict"):
+        """A view that reads variable-length strings as str, not bytes."""
+        return _ReadView(self, as_str=True)
+
     def read(self, key=(), es=DEFAULT):
         """Start reading `key` (a selection, default everything) and return
         a Future of the array at once; `es` (default: the file's) tracks it."""
@@ -349,6 +357,23 @@ class Dataset(HLObject):
         if not self:
             return "<Closed HDF5 dataset>"
         return f'<HDF5 dataset "{posixpath.basename(self.name)}": shape {self.shape}, type "{self.dtype.str}">'
+
+
+class _ReadView:
+    """What Dataset.astype() and asstr() return: slicing reads, converted."""
+
+    def __init__(self, dset, dtype=None, as_str=False):
+        self._dset, self._dtype, self._as_str = dset, dtype, as_str
+
+    def __getitem__(self, key):
+        return self._dset.id.read(key, dtype=self._dtype, as_str=self._as_str)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = np.asarray(self[()])
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __len__(self):
+        return len(self._dset)
 
 
 class AttributeManager(MutableMapping):
