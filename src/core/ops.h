@@ -68,7 +68,8 @@ int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
  * here) into t->result.data, and reclaim HDF5's memory. */
 int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src);
 
-/* Read the creation options and layout of dataset `did` into `d`. */
-int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d);
+/* Read the creation options and layout of dataset `did`, whose type is
+ * `type`, into `d` (d->fill malloc'd when a fill value was set). */
+int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d);
 
 #endif

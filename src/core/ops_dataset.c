@@ -126,7 +126,24 @@ int ha_op_dset_resize(ha_task *t)
     return H5Dset_extent(did, dims) < 0 ? ha_op_fail(t) : 0;
 }
 
-int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d)
+/* The user-set fill value in `type`'s memory layout, or NULL. */
+static void *read_fill(hid_t dcpl, const ha_type *type)
+{
+    H5D_fill_value_t status;
+    if (type->cls == HA_T_VLSTR || H5Pfill_value_defined(dcpl, &status) < 0 ||
+        status != H5D_FILL_VALUE_USER_DEFINED)
+        return NULL;
+    hid_t mtype = ha_type_to_h5(type);
+    void *fill = mtype >= 0 ? calloc(1, type->size) : NULL;
+    if (fill && H5Pget_fill_value(dcpl, mtype, fill) < 0) {
+        free(fill);
+        fill = NULL;
+    }
+    ha_close_type(mtype);
+    return fill;
+}
+
+int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
 {
     memset(d, 0, sizeof *d);
     d->gzip = -1;
@@ -159,6 +176,7 @@ int ha_dcpl_read(hid_t did, int rank, ha_dcpl *d)
     unsigned crt = 0;
     if (H5Pget_attr_creation_order(dcpl, &crt) >= 0)
         d->track_order = (crt & H5P_CRT_ORDER_TRACKED) != 0;
+    d->fill = read_fill(dcpl, type);
     H5Eclear2(H5E_DEFAULT);
     ha_close_plist(dcpl);
     return 0;

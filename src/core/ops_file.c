@@ -3,6 +3,40 @@
 
 #include "ops.h"
 
+static H5F_libver_t libver(int v)
+{
+    switch (v) {
+    case HA_LIBVER_EARLIEST:
+        return H5F_LIBVER_EARLIEST;
+    case HA_LIBVER_V18:
+        return H5F_LIBVER_V18;
+    case HA_LIBVER_V110:
+        return H5F_LIBVER_V110;
+#if H5_VERSION_GE(1, 12, 0)
+    case HA_LIBVER_V112:
+        return H5F_LIBVER_V112;
+#endif
+#if H5_VERSION_GE(1, 14, 0)
+    case HA_LIBVER_V114:
+        return H5F_LIBVER_V114;
+#endif
+    default: /* a newer format than this HDF5 knows: its latest */
+        return H5F_LIBVER_LATEST;
+    }
+}
+
+static hid_t make_fcpl(ha_task *t)
+{
+    if (!t->fopt.userblock)
+        return H5P_DEFAULT;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    if (fcpl >= 0 && H5Pset_userblock(fcpl, t->fopt.userblock) < 0) {
+        ha_close_plist(fcpl);
+        return H5I_INVALID_HID;
+    }
+    return fcpl;
+}
+
 static hid_t make_fapl(ha_task *t)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -14,6 +48,8 @@ static hid_t make_fapl(ha_task *t)
     if (rc >= 0 && t->ival2 != HA_DRIVER_DEFAULT)
         rc = H5Pset_fapl_core(fapl, 64 * 1024 * 1024,
                               t->ival2 == HA_DRIVER_CORE);
+    if (rc >= 0 && t->fopt.libver_lo >= 0)
+        rc = H5Pset_libver_bounds(fapl, libver(t->fopt.libver_lo), libver(t->fopt.libver_hi));
     if (rc < 0) {
         ha_close_plist(fapl);
         return H5I_INVALID_HID;
@@ -23,9 +59,12 @@ static hid_t make_fapl(ha_task *t)
 
 int ha_op_file_open(ha_task *t)
 {
-    hid_t fapl = make_fapl(t), fid = H5I_INVALID_HID;
-    if (fapl < 0)
-        return ha_op_fail(t);
+    hid_t fapl = make_fapl(t), fcpl = fapl < 0 ? -1 : make_fcpl(t), fid = H5I_INVALID_HID;
+    if (fapl < 0 || fcpl < 0) {
+        ha_op_fail(t);
+        ha_close_plist(fapl);
+        return -1;
+    }
     switch ((ha_fmode)t->ival) {
     case HA_FMODE_R:
         fid = H5Fopen(t->name, H5F_ACC_RDONLY, fapl);
@@ -34,19 +73,21 @@ int ha_op_file_open(ha_task *t)
         fid = H5Fopen(t->name, H5F_ACC_RDWR, fapl);
         break;
     case HA_FMODE_TRUNC:
-        fid = H5Fcreate(t->name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+        fid = H5Fcreate(t->name, H5F_ACC_TRUNC, fcpl, fapl);
         break;
     case HA_FMODE_EXCL:
-        fid = H5Fcreate(t->name, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+        fid = H5Fcreate(t->name, H5F_ACC_EXCL, fcpl, fapl);
         break;
     case HA_FMODE_APPEND:
         if (access(t->name, F_OK) == 0)
             fid = H5Fopen(t->name, H5F_ACC_RDWR, fapl);
         else
-            fid = H5Fcreate(t->name, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+            fid = H5Fcreate(t->name, H5F_ACC_EXCL, fcpl, fapl);
         break;
     }
-    ha_close_plist(fapl);
+    ha_close_plist(fapl); /* keeps a pending error stack (h5desc.c) */
+    if (fcpl != H5P_DEFAULT)
+        ha_close_plist(fcpl);
     if (fid < 0)
         return ha_op_fail(t);
     ha_handle_set_open(t->target, fid);

@@ -41,7 +41,7 @@ static int describe_dataset(ha_task *t, hid_t did)
         goto done;
     if (ha_extent_from_space(sid, &t->result.extent) < 0)
         goto done;
-    rc = ha_dcpl_read(did, t->result.extent.rank, &t->result.dcpl);
+    rc = ha_dcpl_read(did, t->result.extent.rank, t->result.type, &t->result.dcpl);
 done:
     ha_close_type(tid);
     ha_close_space(sid);

@@ -63,6 +63,22 @@ typedef enum {
     HA_FMODE_APPEND,    /* 'a'  read/write if exists, create otherwise */
 } ha_fmode;
 
+/* h5py's libver names; -1 in ha_fopt leaves HDF5's default. */
+typedef enum {
+    HA_LIBVER_EARLIEST = 0,
+    HA_LIBVER_V18,
+    HA_LIBVER_V110,
+    HA_LIBVER_V112,
+    HA_LIBVER_V114,
+    HA_LIBVER_LATEST,
+} ha_libver;
+
+/* File creation and access options besides mode and driver. */
+typedef struct {
+    int libver_lo, libver_hi;   /* ha_libver, or -1 */
+    uint64_t userblock;         /* bytes, 0 for none */
+} ha_fopt;
+
 typedef enum {
     HA_DRIVER_DEFAULT = 0,
     HA_DRIVER_CORE,         /* in memory, written back at close */
@@ -127,6 +143,7 @@ struct ha_task {
     int own_buf;            /* 1: buf is malloc'd and freed with the task */
     int64_t ival;           /* op-specific integer */
     int64_t ival2;
+    ha_fopt fopt;           /* HA_OP_FILE_OPEN */
 
     ha_result result;
     void *user;             /* extension data, reaped on a Python thread */

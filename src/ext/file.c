@@ -11,17 +11,56 @@ static const struct {
     {"x", HA_FMODE_EXCL, "r+"},   {"a", HA_FMODE_APPEND, "r+"},
 };
 
+static int libver_of(PyObject *v)
+{
+    static const char *names[] = {"earliest", "v108", "v110", "v112", "v114", "latest"};
+    const char *s = PyUnicode_Check(v) ? PyUnicode_AsUTF8(v) : NULL;
+    for (int i = 0; s && i < 6; i++)
+        if (!strcmp(s, names[i]))
+            return i;
+    PyErr_Format(PyExc_ValueError, "Invalid libver %R (earliest, v108, v110, v112, v114, latest)", v);
+    return -1;
+}
+
+/* libver: a name or (low, high); userblock_size: 0 or a power of 2 >= 512. */
+static int parse_fopt(PyObject *libver, PyObject *ublock, ha_fopt *o)
+{
+    if (libver != Py_None) {
+        int two = PyTuple_Check(libver) && PyTuple_GET_SIZE(libver) == 2;
+        o->libver_lo = libver_of(two ? PyTuple_GET_ITEM(libver, 0) : libver);
+        o->libver_hi = o->libver_lo < 0 ? -1
+                     : two ? libver_of(PyTuple_GET_ITEM(libver, 1)) : HA_LIBVER_LATEST;
+        if (o->libver_lo < 0 || o->libver_hi < 0)
+            return -1;
+    }
+    if (ublock != Py_None) {
+        unsigned long long n = PyLong_AsUnsignedLongLong(ublock);
+        if (n == (unsigned long long)-1 && PyErr_Occurred())
+            return -1;
+        if (n && (n < 512 || (n & (n - 1)))) {
+            PyErr_SetString(PyExc_ValueError, "User block size must be a power of 2 and at least 512");
+            return -1;
+        }
+        o->userblock = n;
+    }
+    return 0;
+}
+
 PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"name", "mode", "es", "driver", "backing_store", NULL};
+    static char *kwlist[] = {"name", "mode", "es", "driver", "backing_store", "libver",
+                             "userblock_size", NULL};
     ha_state *st = ha_state_mod(module);
     PyObject *name = NULL, *es = Py_None, *fsname = NULL, *path = NULL;
     const char *mode = "r", *driver = NULL;
     int backing_store = 1;
+    PyObject *libver = Py_None, *ublock = Py_None;
     ha_task *t = NULL;
     ObjectID *o = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOzp:open_file", kwlist, &name, &mode,
-                                     &es, &driver, &backing_store))
+    ha_fopt fopt = {-1, -1, 0};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOzpOO:open_file", kwlist, &name, &mode,
+                                     &es, &driver, &backing_store, &libver, &ublock) ||
+        parse_fopt(libver, ublock, &fopt) < 0)
         return NULL;
     size_t m = 0;
     while (m < sizeof modes / sizeof modes[0] && strcmp(modes[m].name, mode))
@@ -58,6 +97,7 @@ PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
     }
     t->ival = modes[m].mode;
     t->ival2 = drv;
+    t->fopt = fopt;
     ha_handle *h = ha_handle_new(HA_OBJ_FILE, t->name, NULL);
     if (!h || !(path = PyUnicode_FromString("/"))) {
         if (!h)

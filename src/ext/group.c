@@ -106,6 +106,13 @@ int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
     o->ext = *ext;
     o->dcpl = *dcpl;
     o->dcpl.fill = NULL;
+    if (dcpl->fill) {
+        if (!(o->dcpl.fill = malloc(type->size))) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(o->dcpl.fill, dcpl->fill, type->size);
+    }
     return 0;
 }
 

@@ -101,6 +101,7 @@ static void oid_dealloc(ObjectID *o)
     Py_CLEAR(o->path);
     Py_CLEAR(o->dtype);
     ha_type_free(o->type);
+    free(o->dcpl.fill);
     /* May queue a close task: the I/O thread closes the HDF5 object. */
     ha_handle_unref(o->h);
     tp->tp_free(o);
@@ -274,6 +275,12 @@ static PyObject *get_dset(ObjectID *o, void *which)
         return o->dcpl.gzip >= 0 ? PyUnicode_FromString("gzip") : Py_NewRef(Py_None);
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
+    case 10: /* fillvalue: what unwritten elements read as */
+        if (o->type->cls == HA_T_VLSTR)
+            Py_RETURN_NONE;
+        if (o->dcpl.fill)
+            return PyArray_Scalar(o->dcpl.fill, o->dtype, NULL);
+        return PyArray_Return((PyArrayObject *)PyArray_Zeros(0, NULL, (PyArray_Descr *)Py_NewRef((PyObject *)o->dtype), 0));
     case 8:
         return PyBool_FromLong(o->dcpl.shuffle);
     case 9:
@@ -300,6 +307,7 @@ static PyGetSetDef oid_getset[] = {
     {"compression_opts", (getter)get_dset, NULL, "gzip level or None", (void *)7},
     {"shuffle", (getter)get_dset, NULL, "shuffle filter on", (void *)8},
     {"fletcher32", (getter)get_dset, NULL, "fletcher32 filter on", (void *)9},
+    {"fillvalue", (getter)get_dset, NULL, "value of unwritten elements", (void *)10},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

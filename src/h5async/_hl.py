@@ -235,9 +235,14 @@ class File(Group):
     """An HDF5 file.  With ``es=``, opening is asynchronous and ``es``
     becomes the default event set of every operation on the file."""
 
-    def __init__(self, name, mode="r", es=None, driver=None, backing_store=True):
+    def __init__(self, name, mode="r", es=None, driver=None, backing_store=True,
+                 libver=None, userblock_size=None):
+        if hasattr(name, "read") or hasattr(name, "write"):
+            raise TypeError("h5async opens files by name; Python file-like objects are "
+                            "not supported (the I/O thread cannot call Python code)")
         super().__init__(_h5async.open_file(name, mode, es=es, driver=driver,
-                                            backing_store=backing_store))
+                                            backing_store=backing_store, libver=libver,
+                                            userblock_size=userblock_size))
 
     @classmethod
     def _from_id(cls, oid):
@@ -301,6 +306,7 @@ class Dataset(HLObject):
     compression_opts = property(lambda self: self._id.compression_opts)
     shuffle = property(lambda self: self._id.shuffle)
     fletcher32 = property(lambda self: self._id.fletcher32)
+    fillvalue = property(lambda self: self._id.fillvalue)
 
     def __getitem__(self, key):
         if self._id.shape is None:
