@@ -178,8 +178,13 @@ int ha_engine_complete_cancelled_locked(ha_task *t)
     t->status = HA_CANCELLED;
     if (!t->error)
         t->error = ha_error_new(HA_E_CANCELLED, ha_op_name(t->op),
-                                t->obj ? t->obj->path : "",
+                                t->target ? t->target->path : t->obj ? t->obj->path : "",
                                 "cancelled before it started");
+    /* The object it would have created never will be: later tasks on it
+     * fail with the cancellation as their cause.  No executor looks at it:
+     * every task using it is queued behind this one. */
+    if (t->target && t->target->state == HA_H_PENDING)
+        ha_handle_set_failed(t->target, t->error);
     return complete_locked(t);
 }
 
@@ -210,10 +215,11 @@ static void *io_thread(void *arg)
     (void)arg;
     pthread_mutex_lock(&eng.mu);
     for (;;) {
-        while (!eng.stopping && (queue_empty() || eng.busy))
+        /* Stop only when asked and nothing is queued or running. */
+        while ((queue_empty() || eng.busy) && !(eng.stopping && queue_empty() && !eng.busy))
             pthread_cond_wait(&eng.work, &eng.mu);
-        if (queue_empty() || eng.busy)
-            break; /* stopping, and nothing left to run */
+        if (queue_empty())
+            break;
         ha_task *t = eng.queue.next;
         unlink_locked(t);
         t->status = HA_RUNNING;

@@ -47,7 +47,9 @@ void ha_es_submit_locked(ha_eventset *es)
 void ha_es_complete_locked(ha_eventset *es, ha_task *t)
 {
     es->in_progress--;
-    if (t->status == HA_DONE || !t->error)
+    /* Only failures are reported; a cancelled operation is not one
+     * (as with H5EScancel). */
+    if (t->status != HA_FAILED || !t->error)
         return;
     /* On no memory the error is lost to the set, but the task keeps it. */
     ha_errlist_add(&es->errors, t->error);

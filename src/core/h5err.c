@@ -10,6 +10,7 @@
 #include "h5err.h"
 
 #include <hdf5.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +182,8 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *err, void *data)
     const char *p = err->desc ? strstr(err->desc, "errno = ") : NULL;
     if (p)
         w->sys_errno = atoi(p + 8);
+    else if (err->min_num == H5E_FILEEXISTS && !w->sys_errno)
+        w->sys_errno = EEXIST; /* e.g. 'w-' on a file this process has open */
     w->depth = (int)n;
     return 0;
 }

@@ -167,33 +167,32 @@ static void handle_free(ha_handle *h)
 
 void ha_handle_unref(ha_handle *h)
 {
-    if (!h)
+    if (!h || __atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0)
         return;
-    int stale = h->gen != ha_generation();
     /*
-     * Only the executing thread may call HDF5.  Elsewhere, the holder of the
-     * last reference to an open object hands that reference to a close task.
-     * Reading `state` is safe then: with one reference left and no task
-     * holding the handle, no executor is looking at it.
+     * The last reference is gone, so no task and no executor holds `h`, and
+     * its executor fields are ours to read.  An open object must still be
+     * closed by whoever may call HDF5: here if we hold the executing right,
+     * otherwise by a close task that takes over a revived reference.  A
+     * handle inherited across fork() is never closed: the parent owns it.
      */
-    if (!stale && !ha_in_executor() &&
-        __atomic_load_n(&h->refcount, __ATOMIC_ACQUIRE) == 1 &&
-        h->state == HA_H_OPEN) {
-        ha_task *t = ha_task_new(HA_OP_OBJ_CLOSE);
-        if (t) {
-            t->obj = h; /* our reference moves to the task */
-            int rc = ha_submit(t);
-            if (rc < 0)
-                t->obj = NULL;
-            ha_task_unref(t);
-            if (rc == 0)
-                return;
+    if (h->gen == ha_generation() && h->state == HA_H_OPEN) {
+        if (ha_in_executor()) {
+            if (ha_handle_close_now(h) < 0)
+                H5Eclear2(H5E_DEFAULT);
+        } else {
+            __atomic_store_n(&h->refcount, 1, __ATOMIC_RELAXED);
+            ha_task *t = ha_task_new(HA_OP_OBJ_CLOSE);
+            if (t) {
+                t->obj = h;
+                if (ha_submit(t) < 0)
+                    t->obj = NULL;
+                ha_task_unref(t);
+            }
+            /* Queued, or (out of memory) leaked: an open handle is still
+             * linked in its file's list and must not be freed here. */
+            return;
         }
-        /* Could not queue: leak the id rather than call HDF5 here. */
     }
-    if (__atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0)
-        return;
-    if (!stale && ha_in_executor() && ha_handle_close_now(h) < 0)
-        H5Eclear2(H5E_DEFAULT);
     handle_free(h);
 }

@@ -1,21 +1,26 @@
 /*
- * The wake-up fd: a file descriptor that becomes readable when a task
- * completes, for event loops (asyncio's add_reader).  Repeated signals
- * merge into one readable state, like uv_async_send.  Until someone asks
- * for the fd, signalling costs nothing.
+ * Wake-up fds: file descriptors that become readable when a task completes,
+ * for event loops (asyncio's add_reader).  Each event loop registers its
+ * own fd, because a loop that drains a shared fd would steal the wake-up of
+ * another.  Repeated signals merge into one readable state, like
+ * uv_async_send.  With no fd registered, signalling costs one atomic load.
  */
 #ifndef HA_NOTIFY_H
 #define HA_NOTIFY_H
 
-/* The fd to watch (created on first call), or -1 on failure. */
-int ha_notify_fd(void);
+/* A new fd to watch, or -1 (errno set).  Release it with ha_notify_close. */
+int ha_notify_open(void);
 
-/* Make the fd readable; called on each completion. */
+/* Stop signalling `fd` and close it. */
+void ha_notify_close(int fd);
+
+/* Consume pending signals of `fd` so it is no longer readable. */
+void ha_notify_clear(int fd);
+
+/* Make every registered fd readable; called on each completion. */
 void ha_notify_signal(void);
 
-/* Consume pending signals so the fd is no longer readable. */
-void ha_notify_clear(void);
-
+/* In a forked child: the parent's fds are not ours to signal. */
 void ha_notify_reset_after_fork(void);
 
 #endif

@@ -222,6 +222,37 @@ static herr_t attr_cb(hid_t o, const char *name, const H5A_info_t *i, void *d)
     return ha_namelist_add(d, name) < 0 ? -1 : 0;
 }
 
+/* Attributes are listed in creation order only where the object tracks it
+ * (track_order), else by name, as h5py lists them. */
+static H5_index_t attr_index(hid_t loc)
+{
+    hid_t cpl = -1, root = -1;
+    switch (H5Iget_type(loc)) {
+    case H5I_FILE:
+        if ((root = H5Gopen2(loc, "/", H5P_DEFAULT)) >= 0)
+            cpl = H5Gget_create_plist(root);
+        break;
+    case H5I_GROUP:
+        cpl = H5Gget_create_plist(loc);
+        break;
+    case H5I_DATASET:
+        cpl = H5Dget_create_plist(loc);
+        break;
+    case H5I_DATATYPE:
+        cpl = H5Tget_create_plist(loc);
+        break;
+    default:
+        break;
+    }
+    unsigned flags = 0;
+    if (cpl >= 0 && H5Pget_attr_creation_order(cpl, &flags) < 0)
+        flags = 0;
+    ha_close_plist(cpl);
+    ha_close_obj(root);
+    H5Eclear2(H5E_DEFAULT);
+    return (flags & H5P_CRT_ORDER_TRACKED) ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME;
+}
+
 int ha_op_attr_list(ha_task *t)
 {
     hid_t loc = ha_op_need(t, t->obj);
@@ -229,16 +260,6 @@ int ha_op_attr_list(ha_task *t)
         return -1;
     ha_namelist l = {0};
     hsize_t idx = 0;
-    /* Creation order where the object tracks it (track_order), as h5py;
-     * without that index HDF5 refuses, and we list by name. */
-    herr_t rc = H5Aiterate2(loc, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, attr_cb, &l);
-    if (rc < 0 && !l.oom) {
-        H5Eclear2(H5E_DEFAULT);
-        for (size_t i = 0; i < l.n; i++)
-            free(l.names[i]);
-        l.n = 0;
-        idx = 0;
-        rc = H5Aiterate2(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, attr_cb, &l);
-    }
+    herr_t rc = H5Aiterate2(loc, attr_index(loc), H5_ITER_INC, &idx, attr_cb, &l);
     return ha_namelist_take(t, &l, rc);
 }

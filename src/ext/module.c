@@ -86,11 +86,36 @@ static PyObject *shutdown(PyObject *m, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-static PyObject *notify_fd(PyObject *m, PyObject *unused)
+static PyObject *notify_open(PyObject *m, PyObject *unused)
 {
     (void)m;
     (void)unused;
-    return PyLong_FromLong(ha_notify_fd());
+    int fd = ha_notify_open();
+    if (fd < 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    return PyLong_FromLong(fd);
+}
+
+static PyObject *notify_close(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int fd = (int)PyLong_AsLong(arg);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    ha_notify_close(fd);
+    Py_RETURN_NONE;
+}
+
+static PyObject *notify_clear(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int fd = (int)PyLong_AsLong(arg);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    ha_notify_clear(fd);
+    /* Completed tasks' Python resources and Future callbacks, now. */
+    ha_reap_python();
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
@@ -103,7 +128,11 @@ static PyMethodDef module_methods[] = {
     {"drain", drain, METH_NOARGS, "wait until every submitted operation has finished"},
     {"shutdown", shutdown, METH_NOARGS,
      "finish all work, close open files and stop the I/O thread"},
-    {"notify_fd", notify_fd, METH_NOARGS, "fd readable after each completion"},
+    {"notify_open", notify_open, METH_NOARGS,
+     "a new fd that becomes readable after each completion (one per event loop)"},
+    {"notify_close", notify_close, METH_O, "notify_close(fd)"},
+    {"notify_clear", notify_clear, METH_O,
+     "notify_clear(fd): consume its signals and run finished tasks' callbacks"},
     {NULL, NULL, 0, NULL},
 };
 

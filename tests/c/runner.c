@@ -7,14 +7,17 @@
  * test only, and each test gets a fresh engine (the core resets itself in a
  * forked child).  HA_TEST_NOFORK=1 runs the tests in this process instead,
  * which is what gdb and the sanitizers want; then the first failure ends the
- * run.  HA_TEST_TIMEOUT=seconds changes the limit (0 = none).
+ * run, and TODO tests (below) are skipped unless named.  HA_TEST_TIMEOUT=
+ * seconds changes the limit (0 = none).
  *
  * Output is TAP-like ("ok N name" / "not ok N name") and ends with a summary
- * line; the exit status is non-zero if any test failed.  Tests listed with
- * TEST_TODO in test_list.h show a known core bug: their failure is reported
- * with "# TODO" but does not fail the run, and their passing is reported so
- * the mark can be removed once the core is fixed.
+ * line; the exit status is non-zero if any test failed.  Tests listed as
+ * TODO(name, why) in test_list.h show a known core bug: their failure is
+ * reported with "# TODO" but does not fail the run, and their passing is
+ * reported so the mark can be removed once the core is fixed.
  */
+#define _GNU_SOURCE
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +85,14 @@ static int run_forked(const test_entry *t)
     return 0;
 }
 
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -102,12 +113,24 @@ int main(int argc, char **argv)
     }
     printf("1..%zu\n", planned);
 
+    /* Tests make their temp dirs in here; it goes when the run ends, even
+     * if a test crashed without cleaning up. */
+    char root[] = "/tmp/h5async-ctest-run-XXXXXX";
+    if (mkdtemp(root))
+        setenv("HA_TEST_TMPROOT", root, 1);
+
     unsigned passed = 0, failed = 0, todo_failed = 0, todo_passed = 0, n = 0;
     for (size_t i = 0; i < NTESTS; i++) {
         const test_entry *t = &tests[i];
         if (only && strcmp(only, t->name))
             continue;
         n++;
+        if (nofork && t->todo && !only) {
+            /* A known bug may crash or corrupt the whole process here. */
+            printf("ok %u %s # SKIP known core bug, not run in-process\n", n,
+                   t->name);
+            continue;
+        }
         int ok;
         if (nofork) {
             run_body(t); /* a failed ASSERT exits the whole run */
@@ -131,6 +154,8 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
     }
+    if (getenv("HA_TEST_TMPROOT"))
+        nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     printf("C tests: %u passed, %u failed", passed, failed);
     if (todo_failed || todo_passed)
         printf(", %u known core bugs (TODO), %u TODO now passing", todo_failed,

@@ -14,7 +14,7 @@
 /* Directories not yet removed, so a test that fails half-way (exit(1) from
  * an ASSERT) still leaves nothing behind: they go at exit. */
 #define MAX_DIRS 16
-static char dirs[MAX_DIRS][64];
+static char dirs[MAX_DIRS][256];
 
 static int rm_one(const char *path, const struct stat *sb, int flag,
                   struct FTW *ftw)
@@ -45,7 +45,11 @@ const char *tmpdir_new(void)
     for (int i = 0; i < MAX_DIRS; i++) {
         if (dirs[i][0])
             continue;
-        snprintf(dirs[i], sizeof dirs[i], "/tmp/h5async-ctest-XXXXXX");
+        /* Under the runner's per-run directory when there is one, so even a
+         * test that crashes (no atexit) leaves nothing behind. */
+        const char *root = getenv("HA_TEST_TMPROOT");
+        snprintf(dirs[i], sizeof dirs[i], "%s/h5async-ctest-XXXXXX",
+                 root && *root ? root : "/tmp");
         ASSERT_NOT_NULL(mkdtemp(dirs[i]));
         return dirs[i];
     }
@@ -57,7 +61,7 @@ void tmpdir_remove(const char *dir)
 {
     remove_now(dir);
     for (int i = 0; i < MAX_DIRS; i++)
-        if (dirs[i] == dir || !strcmp(dirs[i], dir))
+        if (dirs[i] == dir) /* tmpdir_new hands out these very buffers */
             dirs[i][0] = '\0';
 }
 
@@ -116,10 +120,7 @@ void wait_started(ha_task *t)
 {
     double deadline = ha_now() + WAIT_LONG;
     for (;;) {
-        ha_engine_lock(); /* status is written under the engine mutex */
-        ha_status s = t->status;
-        ha_engine_unlock();
-        if (s != HA_QUEUED)
+        if (ha_task_status(t) != HA_QUEUED) /* read under the engine mutex */
             return;
         ASSERT_DBL_LE(ha_now(), deadline);
         usleep(500);
@@ -167,9 +168,9 @@ ha_handle *group_create(ha_handle *parent, const char *name, const char *path,
     return g;
 }
 
-ha_handle *dset_create(ha_handle *parent, const char *name,
-                              const char *path, ha_type *ftype, ha_extent ext,
-                              ha_eventset *es, ha_task **tp)
+ha_handle *dset_create(ha_handle *parent, const char *name, const char *path,
+                       ha_type *ftype, ha_extent ext, ha_eventset *es,
+                       ha_task **tp)
 {
     ha_handle *d = ha_handle_new(HA_OBJ_DATASET, path, parent);
     ASSERT_NOT_NULL(d);
@@ -180,16 +181,12 @@ ha_handle *dset_create(ha_handle *parent, const char *name,
     t->ftype = ftype;
     t->extent = ext;
     submit(t);
-    if (tp)
-        *tp = t;
-    else
-        ha_task_unref(t);
+    give_task(t, tp);
     return d;
 }
 
-ha_task *dset_io(ha_opkind op, ha_handle *d, ha_type *mtype,
-                        ha_sel fsel, ha_sel msel, void *buf, size_t nbytes,
-                        ha_eventset *es)
+ha_task *dset_io(ha_opkind op, ha_handle *d, ha_type *mtype, ha_sel fsel,
+                 ha_sel msel, void *buf, size_t nbytes, ha_eventset *es)
 {
     ha_task *t = task_new(op, es);
     t->obj = ha_handle_ref(d);
