@@ -256,6 +256,7 @@ static PyType_Slot es_slots[] = {
     {Py_tp_dealloc, es_dealloc},
     {Py_tp_methods, es_methods},
     {Py_tp_getset, es_getset},
+    {Py_am_await, ha_await},
     {Py_tp_doc, "EventSet()\n\nTracks asynchronous operations submitted with es=."},
     {0, NULL},
 };

@@ -266,6 +266,7 @@ static PyType_Slot fut_slots[] = {
     {Py_tp_clear, fut_clear},
     {Py_tp_methods, fut_methods},
     {Py_tp_repr, fut_repr},
+    {Py_am_await, ha_await},
     {Py_tp_doc, "The pending result of an asynchronous read."},
     {0, NULL},
 };

@@ -118,7 +118,25 @@ static PyObject *notify_clear(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *set_await_hook(PyObject *m, PyObject *fn)
+{
+    Py_XSETREF(ha_state_mod(m)->await_hook, Py_NewRef(fn));
+    Py_RETURN_NONE;
+}
+
+PyObject *ha_await(PyObject *self)
+{
+    ha_state *st = ha_state_of(self);
+    if (!st->await_hook) {
+        PyErr_SetString(PyExc_RuntimeError, "h5async's asyncio support is not loaded");
+        return NULL;
+    }
+    return PyObject_CallOneArg(st->await_hook, self);
+}
+
 static PyMethodDef module_methods[] = {
+    {"_set_await_hook", set_await_hook, METH_O,
+     "the function that makes EventSet and Future awaitable"},
     {"open_file", (PyCFunction)(void (*)(void))ha_open_file, METH_VARARGS | METH_KEYWORDS,
      "open_file(name, mode='r', es=None, driver=None, backing_store=True) -> ObjectID"},
     {"hdf5_version", hdf5_version, METH_NOARGS, "the runtime HDF5 version as a tuple"},
@@ -204,6 +222,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->DependencyError);
     Py_VISIT(st->CancelledError);
     Py_VISIT(st->DEFAULT);
+    Py_VISIT(st->await_hook);
     return 0;
 }
 
@@ -217,6 +236,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->DependencyError);
     Py_CLEAR(st->CancelledError);
     Py_CLEAR(st->DEFAULT);
+    Py_CLEAR(st->await_hook);
     return 0;
 }
 

@@ -11,7 +11,7 @@ the default for all its objects, so plain h5py code becomes asynchronous::
 """
 import atexit as _atexit
 
-from . import _h5async
+from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
 from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
 from ._dtypes import check_enum_dtype, check_string_dtype, enum_dtype, string_dtype
 from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,

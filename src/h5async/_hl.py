@@ -280,6 +280,13 @@ class File(Group):
     def flush(self, es=DEFAULT):
         self._id.flush(es=es)
 
+    async def aclose(self):
+        """Coroutine: close the file without blocking the event loop."""
+        es = _h5async.EventSet()
+        self._id.close(es=es)
+        await es
+        es.close()
+
     def __enter__(self):
         return self
 
@@ -316,6 +323,18 @@ class Dataset(HLObject):
 
     def __setitem__(self, key, value):
         self._id.write(key, value)
+
+    async def aread(self, key=()):
+        """Coroutine: read `key` without blocking the event loop."""
+        return await self.read(key)
+
+    async def awrite(self, key, value):
+        """Coroutine: write `value` at `key` (copied at once); returns when
+        it is in the file, raising its failure if any."""
+        es = _h5async.EventSet()
+        self._id.write(key, value, es=es)
+        await es
+        es.close()
 
     def astype(self, dtype):
         """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""
@@ -406,6 +425,10 @@ class AttributeManager(MutableMapping):
     def read(self, name, es=DEFAULT):
         """Start reading attribute `name`; returns a Future of its value."""
         return self._id.attr_read_async(name, es=es)
+
+    async def aget(self, name):
+        """Coroutine: the value of attribute `name`."""
+        return await self.read(name)
 
     def modify(self, name, value, es=DEFAULT):
         """Change an attribute's value, keeping its type if it exists."""
