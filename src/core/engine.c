@@ -46,6 +46,9 @@ static struct {
     ha_task **reap_tail;
     unsigned gen;
     uint64_t stage_limit;   /* 0: not chosen yet */
+    ha_trace_rec *trace;    /* NULL when tracing is off */
+    size_t trace_n, trace_cap;
+    double emu_bandwidth, emu_latency;
     ha_stats stats;
 } eng = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
@@ -162,6 +165,10 @@ static int complete_locked(ha_task *t)
         eng.stats.staged_bytes -= t->nbytes;
     if (t->es)
         ha_es_complete_locked(t->es, t);
+    if (eng.trace && eng.trace_n < eng.trace_cap)
+        eng.trace[eng.trace_n++] = (ha_trace_rec){
+            t->op, t->t_submit, t->t_start ? t->t_start : t->t_end, t->t_end,
+            t->nbytes, t->ran_inline, t->status != HA_DONE};
     wake_waiters_locked();
     ha_notify_signal();
     if (t->user) {
@@ -448,6 +455,7 @@ int ha_run(ha_task *t, double timeout)
     if (t->es)
         ha_es_submit_locked(t->es);
     eng.stats.inline_runs++;
+    t->ran_inline = 1;
     ha_task_ref(t); /* the reference complete_locked() hands back */
     pthread_mutex_unlock(&eng.mu);
 
@@ -531,6 +539,49 @@ void ha_reap(void (*fn)(ha_task *t, void *arg), void *arg)
         ha_task_unref(list);
         list = next;
     }
+}
+
+void ha_trace_start(size_t capacity)
+{
+    ha_trace_rec *buf = malloc((capacity ? capacity : 1) * sizeof *buf);
+    pthread_mutex_lock(&eng.mu);
+    free(eng.trace);
+    eng.trace = buf;
+    eng.trace_n = 0;
+    eng.trace_cap = buf ? capacity : 0;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+ha_trace_rec *ha_trace_stop(size_t *n)
+{
+    pthread_mutex_lock(&eng.mu);
+    ha_trace_rec *buf = eng.trace;
+    *n = eng.trace_n;
+    eng.trace = NULL;
+    eng.trace_n = eng.trace_cap = 0;
+    pthread_mutex_unlock(&eng.mu);
+    return buf;
+}
+
+void ha_emulate_storage(double bandwidth, double latency)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.emu_bandwidth = bandwidth > 0 ? bandwidth : 0;
+    eng.emu_latency = latency > 0 ? latency : 0;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+void ha_emulate_io(uint64_t nbytes)
+{
+    pthread_mutex_lock(&eng.mu);
+    double bw = eng.emu_bandwidth, lat = eng.emu_latency;
+    pthread_mutex_unlock(&eng.mu);
+    double s = lat + (bw > 0 ? (double)nbytes / bw : 0);
+    if (s <= 0)
+        return;
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
 }
 
 void ha_stats_get(ha_stats *out)

@@ -91,6 +91,32 @@ typedef struct {
 
 void ha_stats_get(ha_stats *out);
 
+/*
+ * Tracing: while on, every completed task is recorded (operation, times,
+ * bytes, thread) into a buffer of at most `capacity` records.
+ */
+typedef struct {
+    ha_opkind op;
+    double t_submit, t_start, t_end;
+    uint64_t nbytes;
+    int ran_inline;
+    int failed;
+} ha_trace_rec;
+
+void ha_trace_start(size_t capacity);
+/* Stop and take the records (malloc'd array, the caller frees), or NULL. */
+ha_trace_rec *ha_trace_stop(size_t *n);
+
+/*
+ * Emulated slow storage: each data transfer sleeps `latency` seconds plus
+ * nbytes / `bandwidth` (bytes per second; 0 for no limit) on the I/O
+ * thread after HDF5 returns, leaving the CPU free as a remote file system
+ * would.  Both 0 turns it off.
+ */
+void ha_emulate_storage(double bandwidth, double latency);
+/* The executing thread's share of it, called by operations. */
+void ha_emulate_io(uint64_t nbytes);
+
 /* Monotonic time in seconds. */
 double ha_now(void);
 

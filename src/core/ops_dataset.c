@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
 #include "ops.h"
 
 static hid_t make_dcpl(const ha_task *t, hid_t ftype)
@@ -46,6 +47,8 @@ static int write_data(ha_task *t, hid_t did)
         (mspace = ha_space_for_memory(&t->msel)) < 0)
         goto done;
     rc = H5Dwrite(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+    if (rc == 0)
+        ha_emulate_io(t->nbytes);
 done:
     ha_close_type(mtype);
     ha_close_space(fspace);
@@ -108,6 +111,8 @@ int ha_op_dset_read(ha_task *t)
         goto done;
     }
     rc = H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+    if (rc == 0)
+        ha_emulate_io(t->nbytes);
 done:
     ha_close_type(mtype);
     ha_close_space(fspace);

@@ -149,6 +149,7 @@ struct ha_task {
     void *user;             /* extension data, reaped on a Python thread */
 
     double t_submit, t_start, t_end; /* monotonic seconds */
+    int ran_inline;         /* executed on the caller's thread (fast path) */
 };
 
 /* A new task of kind `op` with the caller's reference, or NULL. */

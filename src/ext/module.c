@@ -134,7 +134,72 @@ PyObject *ha_await(PyObject *self)
     return PyObject_CallOneArg(st->await_hook, self);
 }
 
+static PyObject *trace_start(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    Py_ssize_t cap = PyNumber_AsSsize_t(arg, PyExc_OverflowError);
+    if (cap == -1 && PyErr_Occurred())
+        return NULL;
+    if (cap <= 0) {
+        PyErr_SetString(PyExc_ValueError, "capacity must be positive");
+        return NULL;
+    }
+    ha_trace_start((size_t)cap);
+    Py_RETURN_NONE;
+}
+
+/* trace_stop() -> list of (op, t_submit, t_start, t_end, nbytes, inline, failed) */
+static PyObject *trace_stop(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    size_t n = 0;
+    ha_trace_rec *r = ha_trace_stop(&n);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *t = Py_BuildValue("(sdddKii)", ha_op_name(r[i].op), r[i].t_submit,
+                                    r[i].t_start, r[i].t_end, (unsigned long long)r[i].nbytes,
+                                    r[i].ran_inline, r[i].failed);
+        if (!t)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    free(r);
+    return list;
+}
+
+static PyObject *monotonic(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    return PyFloat_FromDouble(ha_now());
+}
+
+static PyObject *emulate_storage(PyObject *m, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"bandwidth", "latency", NULL};
+    double bw = 0, lat = 0;
+    (void)m;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|dd:emulate_storage", kwlist, &bw, &lat))
+        return NULL;
+    if (bw < 0 || lat < 0) {
+        PyErr_SetString(PyExc_ValueError, "bandwidth and latency must be >= 0");
+        return NULL;
+    }
+    ha_emulate_storage(bw, lat);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"trace_start", trace_start, METH_O, "trace_start(capacity): record completed tasks"},
+    {"trace_stop", trace_stop, METH_NOARGS,
+     "trace_stop() -> [(op, t_submit, t_start, t_end, nbytes, inline, failed)]"},
+    {"monotonic", monotonic, METH_NOARGS, "the engine's clock (seconds)"},
+    {"emulate_storage", (PyCFunction)(void (*)(void))emulate_storage,
+     METH_VARARGS | METH_KEYWORDS,
+     "emulate_storage(bandwidth=0, latency=0): make dataset transfers sleep on the I/O\n"
+     "thread as slow remote storage would (bytes/s, seconds per request; 0 = off)"},
     {"_set_await_hook", set_await_hook, METH_O,
      "the function that makes EventSet and Future awaitable"},
     {"open_file", (PyCFunction)(void (*)(void))ha_open_file, METH_VARARGS | METH_KEYWORDS,

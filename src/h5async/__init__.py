@@ -14,6 +14,8 @@ import atexit as _atexit
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
 from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
 from ._dtypes import check_enum_dtype, check_string_dtype, enum_dtype, string_dtype
+from . import trace
+from ._h5async import emulate_storage
 from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
                   SoftLink)
 
@@ -38,5 +40,5 @@ __all__ = [
     "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
     "set_staging_limit", "stats", "version", "string_dtype", "check_string_dtype",
-    "enum_dtype", "check_enum_dtype",
+    "enum_dtype", "check_enum_dtype", "emulate_storage", "trace",
 ]
