@@ -13,7 +13,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python clean debs
+.PHONY: setup demo test test-c test-python check check-tsan check-asan clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -46,7 +46,50 @@ test-c: setup build/ctest/test_core
 test-python: setup
 	$(PY) -m pytest -q
 
-test: test-c test-python
+test: test-c test-python check
+
+# ---- sanitizers: the C core under ThreadSanitizer, the C and Python suites
+# under AddressSanitizer with UBSan (a switch of the build, not a fork).
+SAN_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core -fno-omit-frame-pointer
+
+build/ctest/test_core_tsan: $(CORE_SRC) $(CTEST_SRC) $(wildcard src/core/*.h tests/c/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -fsanitize=thread $(CFLAGS_HDF5) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) -o $@
+
+build/ctest/test_core_asan: $(CORE_SRC) $(CTEST_SRC) $(wildcard src/core/*.h tests/c/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(CFLAGS_HDF5) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) -o $@
+
+check-tsan: setup build/ctest/test_core_tsan
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" setarch $$(uname -m) -R build/ctest/test_core_tsan
+
+# The Python suite against an ASan/UBSan build of the extension, in its own
+# venv so that the editable install's loader does not pick the normal build.
+ASAN_VENV := build-asan/venv
+ASAN_PKG  := build-asan/pkg
+ASAN_RT    = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-file-name=libubsan.so)
+
+$(ASAN_VENV)/.ok: $(STAMP)
+	test -x $(ASAN_VENV)/bin/python || python3 -m venv $(ASAN_VENV)
+	$(ASAN_VENV)/bin/python -m pip install -q meson ninja numpy pytest h5py
+	touch $@
+
+build-asan/ext/build.ninja: meson.build $(ASAN_VENV)/.ok
+	rm -rf build-asan/ext
+	$(ASAN_VENV)/bin/meson setup build-asan/ext -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+check-asan: setup build/ctest/test_core_asan build-asan/ext/build.ninja
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/ctest/test_core_asan
+	ninja -C build-asan/ext >/dev/null
+	rm -rf $(ASAN_PKG) && mkdir -p $(ASAN_PKG)/h5async
+	cp src/h5async/*.py src/h5async/py.typed $(ASAN_PKG)/h5async/
+	cp build-asan/ext/_h5async*.so $(ASAN_PKG)/h5async/
+	cd build-asan && LD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 H5ASYNC_SANITIZED=1 \
+	  PYTHONPATH=$(abspath $(ASAN_PKG)) venv/bin/python -m pytest -q -p no:cacheprovider \
+	  -c $(abspath pyproject.toml) --rootdir $(abspath .) $(abspath tests/python)
+
+check: check-tsan check-asan
 
 clean:
 	rm -rf build build-* $(VENV)
