@@ -16,7 +16,8 @@ static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
         dtype = ha_vlstr_descr(1);
     else if (dtype)
         Py_INCREF(dtype);
-    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0,
+                                                        NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
     if (!a)
         return NULL;
     int utf8;

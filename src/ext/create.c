@@ -257,7 +257,8 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     if (a.data != Py_None) {
         if (dtype)
             Py_INCREF(dtype);
-        data = (PyArrayObject *)PyArray_FromAny(a.data, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+        data = (PyArrayObject *)PyArray_FromAny(a.data, dtype, 0, 0,
+                                                NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
         if (!data)
             goto done;
         if (!dtype)
@@ -276,6 +277,12 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     if (data && !t->extent.null && PyArray_SIZE(data) > 0) {
         ha_index idx;
         ha_index_all(t->extent.rank, t->extent.dims, &idx);
+        /* shape= with data of the same size: the data takes that shape. */
+        PyArray_Dims shape = {idx.out_dims, idx.out_rank};
+        PyObject *r = PyArray_Newshape(data, &shape, NPY_CORDER);
+        if (!r)
+            goto done;
+        Py_SETREF(data, (PyArrayObject *)r);
         if (!(t->type = ha_type_copy(t->ftype))) {
             PyErr_NoMemory();
             goto done;

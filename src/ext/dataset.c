@@ -197,7 +197,7 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
     void *buf = NULL;
     PyArrayObject *src = NULL, *dst = NULL;
     Py_INCREF(dtype);
-    src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, 0, NULL);
+    src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
     if (!src)
         return NULL;
     Py_INCREF(dtype);

@@ -183,7 +183,7 @@ PyObject *ha_names_list(ha_task *t)
 
 static PyObject *contains(ObjectID *self, PyObject *name)
 {
-    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+    if ((!PyUnicode_Check(name) && !PyBytes_Check(name)) || !PyObject_Length(name))
         Py_RETURN_FALSE;
     ha_task *t = ha_ask(self, HA_OP_LINK_EXISTS, name);
     if (!t)

@@ -139,11 +139,12 @@ static PyObject *oid_richcompare(ObjectID *a, PyObject *b, int op)
         Py_RETURN_NOTIMPLEMENTED;
     ObjectID *o = (ObjectID *)b;
     int eq;
+    /* A file compares as its root group, as in h5py (f['/'] == f). */
+    int ka = a->kind == HA_OBJ_FILE ? HA_OBJ_GROUP : a->kind;
+    int ko = o->kind == HA_OBJ_FILE ? HA_OBJ_GROUP : o->kind;
     if (a->h == o->h)
         eq = 1;
-    else if (a->kind != o->kind)
-        eq = 0;
-    else if (a->kind == HA_OBJ_FILE)
+    else if (ka != ko)
         eq = 0;
     else {
         if (fetch_token(st, a) < 0 || fetch_token(st, o) < 0)
@@ -155,8 +156,6 @@ static PyObject *oid_richcompare(ObjectID *a, PyObject *b, int op)
 
 static Py_hash_t oid_hash(ObjectID *o)
 {
-    if (o->kind == HA_OBJ_FILE)
-        return _Py_HashPointer(o->h);
     if (fetch_token(ha_state_of((PyObject *)o), o) < 0)
         return -1;
     Py_hash_t h = (Py_hash_t)(o->token[0] * 1000003u ^ o->token[1] ^ (uint64_t)o->fileno);
@@ -265,7 +264,7 @@ static PyObject *get_dset(ObjectID *o, void *which)
         return PyLong_FromLong(e->null ? 0 : e->rank);
     case 5: { /* size */
         if (e->null)
-            return PyLong_FromLong(0);
+            Py_RETURN_NONE; /* an empty dataset has no size, as in h5py */
         uint64_t n = 1;
         for (int i = 0; i < e->rank; i++)
             n *= e->dims[i];
