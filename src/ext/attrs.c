@@ -12,8 +12,8 @@
 /* The array h5py would store for `value` (new reference). */
 static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
 {
-    if (!dtype && PyUnicode_Check(value))
-        dtype = ha_vlstr_descr(1);
+    if (!dtype && (PyUnicode_Check(value) || PyBytes_CheckExact(value)))
+        dtype = ha_vlstr_descr(PyUnicode_Check(value)); /* as h5py: vlen UTF-8 / ASCII */
     else if (dtype)
         Py_INCREF(dtype);
     PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0,
@@ -34,20 +34,34 @@ static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
 
 static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int modify)
 {
-    static char *kwlist[] = {"name", "value", "es", "dtype", "shape", NULL};
+    static char *kwlist[] = {"name", "value", "es", "dtype", "shape", "empty", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *value, *es = NULL, *dtobj = Py_None, *shape = Py_None, *ret = NULL;
     PyArray_Descr *dtype = NULL;
     PyArrayObject *arr = NULL;
     ha_eventset *core_es;
     ha_task *t = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOO:write_attr", kwlist, &name, &value, &es,
-                                     &dtobj, &shape) ||
-        ha_oid_check_writable(st, self, "create attribute") < 0 ||
+    int empty = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOOp:write_attr", kwlist, &name, &value, &es,
+                                     &dtobj, &shape, &empty) ||
+        ha_oid_check_writable(st, self, PyExc_OSError, "create attribute") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     if (dtobj != Py_None && !PyArray_DescrConverter(dtobj, &dtype))
         return NULL;
+    if (empty) {
+        /* h5py.Empty: a null dataspace of this dtype, no data. */
+        if (!dtype) {
+            PyErr_SetString(PyExc_TypeError, "an empty attribute needs a dtype");
+            goto done;
+        }
+        if (!(t = ha_named_task(st, self, HA_OP_ATTR_WRITE, name, NULL)) ||
+            !(t->type = ha_type_from_descr(dtype)))
+            goto done;
+        t->ival = modify;
+        t->extent.null = 1;
+        goto submit;
+    }
     if (!(arr = attr_array(value, dtype)))
         goto done;
     if (shape != Py_None) {
@@ -69,6 +83,7 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
     t->extent.rank = PyArray_NDIM(arr);
     for (int i = 0; i < t->extent.rank; i++)
         t->extent.dims[i] = t->extent.maxdims[i] = (uint64_t)PyArray_DIM(arr, i);
+submit:
     if (ha_dispatch(st, t, core_es) == 0)
         ret = Py_NewRef(Py_None);
 done:
@@ -95,14 +110,17 @@ static PyObject *attr_get(ObjectID *self, PyObject *name)
         return NULL;
     PyObject *ret = NULL;
     PyArray_Descr *d = ha_descr_from_type(t->result.type);
-    if (d) {
+    if (d && t->result.extent.null) {
+        ret = (PyObject *)d; /* an empty attribute: its dtype, for h5py.Empty */
+        d = NULL;
+    } else if (d) {
         npy_intp dims[HA_MAX_RANK];
         int rank = t->result.extent.null ? 1 : t->result.extent.rank;
         for (int i = 0; i < rank; i++)
             dims[i] = t->result.extent.null ? 0 : (npy_intp)t->result.extent.dims[i];
         ret = ha_array_from_result(t->result.type, d, rank, dims, t->result.data);
-        Py_DECREF(d);
     }
+    Py_XDECREF(d);
     ha_task_unref(t);
     return ret;
 }
@@ -157,7 +175,7 @@ static PyObject *attr_delete(ObjectID *self, PyObject *args, PyObject *kw)
     PyObject *name, *es = NULL;
     ha_eventset *core_es;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete_attr", kwlist, &name, &es) ||
-        ha_oid_check_writable(st, self, "delete attribute") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_KeyError, "delete attribute") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_ATTR_DELETE, name, NULL);

@@ -39,11 +39,16 @@ int ha_parse_shape(PyObject *obj, ha_extent *e, int maxshape)
             e->dims[i] = HA_UNLIMITED;
             continue;
         }
-        Py_ssize_t v = PyIndex_Check(d) ? PyNumber_AsSsize_t(d, PyExc_OverflowError) : -2;
+        if (!PyIndex_Check(d)) {
+            PyErr_Format(PyExc_TypeError, "invalid dimension %R in shape", d);
+            goto done;
+        }
+        Py_ssize_t v = PyNumber_AsSsize_t(d, PyExc_OverflowError);
         if (v == -1 && PyErr_Occurred())
             goto done;
         if (v < 0) {
-            PyErr_Format(PyExc_ValueError, "invalid dimension %R in shape", d);
+            /* as h5py's conversion to an unsigned size */
+            PyErr_Format(PyExc_OverflowError, "negative dimension %zd in shape", v);
             goto done;
         }
         e->dims[i] = (uint64_t)v;
@@ -246,7 +251,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
                                      &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
                                      &a.fletcher32, &a.track_order, &a.es) ||
-        ha_oid_check_writable(st, self, "create dataset") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_ValueError, "create dataset") < 0 ||
         ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
         return NULL;
     if (a.dtype != Py_None && !PyArray_DescrConverter(a.dtype, &dtype))

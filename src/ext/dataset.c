@@ -161,7 +161,11 @@ static PyObject *read_sel(ObjectID *self, PyObject *args, PyObject *kw)
         Py_DECREF(arr);
         return NULL;
     }
-    return PyArray_Return((PyArrayObject *)arr); /* 0-d becomes a numpy scalar */
+    /* As h5py: a 0-d result is a numpy scalar, except d[...] on a scalar
+     * dataset, which stays a 0-d array. */
+    if (key == Py_Ellipsis)
+        return arr;
+    return PyArray_Return((PyArrayObject *)arr);
 }
 
 /* Queue a write of `buf` (owned, stolen) into selection `fsel` (whose
@@ -228,7 +232,7 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
     size_t nbytes = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:write", kwlist, &key, &value, &es) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, "write to dataset") < 0)
+        ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0)
         return NULL;
     if (self->ext.null) {
         PyErr_SetString(PyExc_ValueError, "cannot write to an empty dataset");
@@ -276,7 +280,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:write_direct", kwlist, &source, &ssel,
                                      &dsel, &es) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, "write to dataset") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0 ||
         dataset_sel(self, dsel, &idx) < 0)
         return NULL;
     part = ssel == Py_None ? Py_NewRef(source) : PyObject_GetItem(source, ssel);
@@ -388,7 +392,7 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
     ha_extent ne;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:resize", kwlist, &size, &axis, &es) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, "resize dataset") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_OSError, "resize dataset") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     if (!self->dcpl.chunked) {
@@ -423,7 +427,7 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
     }
     for (int i = 0; i < ne.rank; i++)
         if (ne.maxdims[i] != HA_UNLIMITED && ne.dims[i] > ne.maxdims[i]) {
-            PyErr_Format(PyExc_ValueError,
+            PyErr_Format(PyExc_RuntimeError,
                          "Unable to set extent of dataset (dimension %d cannot exceed the "
                          "maximal size: new %llu, max %llu)",
                          i, (unsigned long long)ne.dims[i], (unsigned long long)ne.maxdims[i]);

@@ -69,7 +69,7 @@ static PyObject *create_group(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = NULL;
     ha_eventset *core_es;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:create_group", kwlist, &name, &es, &track) ||
-        ha_oid_check_writable(st, self, "create group") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_ValueError, "create group") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_GROUP_CREATE, name, &n);
@@ -211,7 +211,7 @@ static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
     PyObject *name, *es = NULL;
     ha_eventset *core_es;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete", kwlist, &name, &es) ||
-        ha_oid_check_writable(st, self, "delete link") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_KeyError, "delete link") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_LINK_DELETE, name, NULL);

@@ -9,7 +9,7 @@ static ha_task *link_task(ObjectID *self, ha_opkind op, PyObject *name, PyObject
                           ha_eventset **core_es, const char *what)
 {
     ha_state *st = ha_state_of((PyObject *)self);
-    if (ha_oid_check_writable(st, self, what) < 0 || ha_oid_resolve_es(st, self, es, core_es) < 0)
+    if (ha_oid_check_writable(st, self, PyExc_ValueError, what) < 0 || ha_oid_resolve_es(st, self, es, core_es) < 0)
         return NULL;
     return ha_named_task(st, self, op, name, NULL);
 }
@@ -139,7 +139,7 @@ static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
                                      &dest, &dname, &flags, &es))
         return NULL;
     ObjectID *d = (ObjectID *)dest;
-    if (ha_oid_check(st, self) < 0 || ha_oid_check_writable(st, d, "copy") < 0 ||
+    if (ha_oid_check(st, self) < 0 || ha_oid_check_writable(st, d, PyExc_ValueError, "copy") < 0 ||
         ha_oid_resolve_es(st, d, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_OBJ_COPY, src, NULL);

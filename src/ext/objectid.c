@@ -41,12 +41,12 @@ int ha_oid_check(ha_state *st, ObjectID *o)
     return 0;
 }
 
-int ha_oid_check_writable(ha_state *st, ObjectID *o, const char *what)
+int ha_oid_check_writable(ha_state *st, ObjectID *o, PyObject *exc, const char *what)
 {
     if (ha_oid_check(st, o) < 0)
         return -1;
     if (ha_handle_file(o->h)->readonly) {
-        PyErr_Format(PyExc_ValueError, "Unable to %s (no write intent on file)", what);
+        PyErr_Format(exc, "Unable to %s (no write intent on file)", what);
         return -1;
     }
     return 0;
@@ -54,9 +54,14 @@ int ha_oid_check_writable(ha_state *st, ObjectID *o, const char *what)
 
 int ha_oid_resolve_es(ha_state *st, ObjectID *o, PyObject *es, ha_eventset **out)
 {
-    if (!es || es == st->DEFAULT)
-        es = ha_oid_file(o)->es;
     *out = NULL;
+    if (!es || es == st->DEFAULT) {
+        es = ha_oid_file(o)->es;
+        /* A default event set that was closed since means synchronous:
+         * closing it must not make the file unusable. */
+        if (es && ((EventSetObject *)es)->es == NULL)
+            return 0;
+    }
     if (!es || es == Py_None)
         return 0;
     *out = ha_es_from_py(st, es);

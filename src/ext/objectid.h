@@ -45,8 +45,10 @@ static inline ObjectID *ha_oid_file(ObjectID *o) { return o->file ? o->file : o;
 /* 0 if operations may be submitted on `o`, else -1 with ValueError. */
 int ha_oid_check(ha_state *st, ObjectID *o);
 
-/* 0 if `o`'s file was opened with write intent, else -1 with ValueError. */
-int ha_oid_check_writable(ha_state *st, ObjectID *o, const char *what);
+/* 0 if `o`'s file was opened with write intent, else -1 with `exc` (h5py
+ * raises ValueError for creating objects, OSError for writing data,
+ * KeyError for deleting). */
+int ha_oid_check_writable(ha_state *st, ObjectID *o, PyObject *exc, const char *what);
 
 /*
  * The event set to use for an operation given `es` (NULL: not given): the

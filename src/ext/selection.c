@@ -158,6 +158,10 @@ static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
         out->out_dims[out->out_rank++] = n;
         return 0;
     }
+    if (PyUnicode_Check(item) || PyBytes_Check(item)) {
+        PyErr_SetString(PyExc_ValueError, "Field names only allowed for compound types");
+        return -1;
+    }
     if (PyBool_Check(item) || !PyIndex_Check(item)) {
         PyErr_Format(PyExc_TypeError,
                      "Illegal slicing argument (not a slice, integer or Ellipsis): %.100R",
@@ -208,9 +212,8 @@ int ha_index_parse(PyObject *key, int rank, const uint64_t *dims, ha_index *out)
             PyErr_SetString(PyExc_ValueError,
                             "Illegal slicing argument for scalar dataspace");
         else
-            PyErr_Format(PyExc_IndexError,
-                         "too many indices for dataset: dataset is %d-dimensional, "
-                         "but %zd were indexed", rank, nidx);
+            PyErr_Format(PyExc_ValueError, "%zd indexing arguments for %d dimensions", nidx,
+                         rank);
         goto done;
     }
     out->sel.kind = HA_SEL_SLAB;

@@ -410,17 +410,22 @@ class AttributeManager(MutableMapping):
 
     def __getitem__(self, name):
         arr = self._id.attr_get(name)
+        if isinstance(arr, np.dtype):  # a null dataspace
+            return Empty(arr)
         return arr[()] if arr.ndim == 0 else arr
 
     def __setitem__(self, name, value):
-        self._id.attr_set(name, value)
+        self.create(name, value)
 
     def __delitem__(self, name):
         self._id.attr_delete(name)
 
     def create(self, name, data, shape=None, dtype=None, es=DEFAULT):
         """Create (or replace) an attribute."""
-        self._id.attr_set(name, data, es=es, dtype=dtype, shape=shape)
+        if isinstance(data, Empty):
+            self._id.attr_set(name, None, es=es, dtype=data.dtype, empty=True)
+        else:
+            self._id.attr_set(name, data, es=es, dtype=dtype, shape=shape)
 
     def read(self, name, es=DEFAULT):
         """Start reading attribute `name`; returns a Future of its value."""
