@@ -37,23 +37,40 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     return dcpl;
 }
 
+/* A transfer's memory type and file and memory spaces, with selections. */
+typedef struct {
+    hid_t mtype, fspace, mspace;
+} xfer;
+
+static int xfer_open(ha_task *t, hid_t did, xfer *x)
+{
+    x->fspace = x->mspace = -1;
+    x->mtype = ha_type_to_h5(t->type);
+    if (x->mtype < 0 || (x->fspace = H5Dget_space(did)) < 0 || ha_select(x->fspace, &t->fsel) < 0 ||
+        (x->mspace = ha_space_for_memory(&t->msel)) < 0)
+        return -1;
+    return 0;
+}
+
+/* Release the ids and turn rc into the operation's result. */
+static int xfer_close(ha_task *t, xfer *x, int rc)
+{
+    ha_close_type(x->mtype);
+    ha_close_space(x->fspace);
+    ha_close_space(x->mspace);
+    if (rc == 0)
+        ha_emulate_io(t->nbytes);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
 /* Write t->buf (memory type t->type, selections fsel/msel) into `did`. */
 static int write_data(ha_task *t, hid_t did)
 {
-    hid_t mtype = ha_type_to_h5(t->type), fspace = -1, mspace = -1;
-    int rc = -1;
-    if (mtype < 0 || (fspace = H5Dget_space(did)) < 0 ||
-        ha_select(fspace, &t->fsel) < 0 ||
-        (mspace = ha_space_for_memory(&t->msel)) < 0)
-        goto done;
-    rc = H5Dwrite(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+    xfer x;
+    int rc = xfer_open(t, did, &x);
     if (rc == 0)
-        ha_emulate_io(t->nbytes);
-done:
-    ha_close_type(mtype);
-    ha_close_space(fspace);
-    ha_close_space(mspace);
-    return rc < 0 ? ha_op_fail(t) : 0;
+        rc = H5Dwrite(did, x.mtype, x.mspace, x.fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+    return xfer_close(t, &x, rc);
 }
 
 int ha_op_dset_create(ha_task *t)
@@ -85,39 +102,33 @@ int ha_op_dset_write(ha_task *t)
     return did < 0 ? -1 : write_data(t, did);
 }
 
+/* Variable-length strings land in HDF5-allocated memory: read into a
+ * pointer array of our own and repack them into t->result.data. */
+static int read_strings(ha_task *t, hid_t did, xfer *x)
+{
+    hssize_t n = H5Sget_select_npoints(x->mspace);
+    char **ptrs = n >= 0 ? calloc((size_t)n + 1, sizeof *ptrs) : NULL;
+    if (!ptrs)
+        return -1;
+    if (H5Dread(did, x->mtype, x->mspace, x->fspace, H5P_DEFAULT, ptrs) < 0) {
+        free(ptrs);
+        return -1;
+    }
+    return ha_vlstr_repack(t, x->mtype, x->mspace, (size_t)n, ptrs);
+}
+
 int ha_op_dset_read(ha_task *t)
 {
     hid_t did = ha_op_need(t, t->obj);
     if (did < 0)
         return -1;
-    hid_t mtype = ha_type_to_h5(t->type), fspace = -1, mspace = -1;
-    int rc = -1;
-    if (mtype < 0 || (fspace = H5Dget_space(did)) < 0 ||
-        ha_select(fspace, &t->fsel) < 0 ||
-        (mspace = ha_space_for_memory(&t->msel)) < 0)
-        goto done;
-    if (t->type->cls == HA_T_VLSTR) {
-        /* Strings land in HDF5-allocated memory: read into a pointer array
-         * of our own and repack them into t->result.data. */
-        hssize_t n = H5Sget_select_npoints(mspace);
-        char **ptrs = n >= 0 ? calloc((size_t)n + 1, sizeof *ptrs) : NULL;
-        if (!ptrs)
-            goto done;
-        if (H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, ptrs) < 0) {
-            free(ptrs);
-            goto done;
-        }
-        rc = ha_vlstr_repack(t, mtype, mspace, (size_t)n, ptrs);
-        goto done;
-    }
-    rc = H5Dread(did, mtype, mspace, fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
-    if (rc == 0)
-        ha_emulate_io(t->nbytes);
-done:
-    ha_close_type(mtype);
-    ha_close_space(fspace);
-    ha_close_space(mspace);
-    return rc < 0 ? ha_op_fail(t) : 0;
+    xfer x;
+    int rc = xfer_open(t, did, &x);
+    if (rc == 0 && t->type->cls == HA_T_VLSTR)
+        rc = read_strings(t, did, &x);
+    else if (rc == 0)
+        rc = H5Dread(did, x.mtype, x.mspace, x.fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+    return xfer_close(t, &x, rc);
 }
 
 int ha_op_dset_resize(ha_task *t)

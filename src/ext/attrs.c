@@ -147,45 +147,18 @@ static PyObject *attr_read_async(ObjectID *self, PyObject *args, PyObject *kw)
 
 static PyObject *attr_contains(ObjectID *self, PyObject *name)
 {
-    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
-        Py_RETURN_FALSE;
-    ha_task *t = ha_ask(self, HA_OP_ATTR_EXISTS, name);
-    if (!t)
-        return NULL;
-    PyObject *r = PyBool_FromLong((long)t->result.ival);
-    ha_task_unref(t);
-    return r;
+    return ha_ask_bool(self, HA_OP_ATTR_EXISTS, name);
 }
 
 static PyObject *attr_names(ObjectID *self, PyObject *unused)
 {
     (void)unused;
-    ha_task *t = ha_ask(self, HA_OP_ATTR_LIST, NULL);
-    if (!t)
-        return NULL;
-    PyObject *r = ha_names_list(t);
-    ha_task_unref(t);
-    return r;
+    return ha_ask_names(self, HA_OP_ATTR_LIST);
 }
 
 static PyObject *attr_delete(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"name", "es", NULL};
-    ha_state *st = ha_state_of((PyObject *)self);
-    PyObject *name, *es = NULL;
-    ha_eventset *core_es;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete_attr", kwlist, &name, &es) ||
-        ha_oid_check_writable(st, self, PyExc_KeyError, "delete attribute") < 0 ||
-        ha_oid_resolve_es(st, self, es, &core_es) < 0)
-        return NULL;
-    ha_task *t = ha_named_task(st, self, HA_OP_ATTR_DELETE, name, NULL);
-    if (!t)
-        return NULL;
-    int rc = ha_dispatch(st, t, core_es);
-    ha_task_unref(t);
-    if (rc < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return ha_delete_named(self, args, kw, HA_OP_ATTR_DELETE, "delete attribute");
 }
 
 PyMethodDef ha_attrs_methods[] = {

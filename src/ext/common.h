@@ -36,4 +36,12 @@ ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name);
 /* The names a LINK_LIST / ATTR_LIST task returned, as a list of str. */
 PyObject *ha_names_list(ha_task *t);
 
+/* `name in obj` through a query op (False for '' and non-strings). */
+PyObject *ha_ask_bool(ObjectID *self, ha_opkind op, PyObject *name);
+/* The names a listing op returns. */
+PyObject *ha_ask_names(ObjectID *self, ha_opkind op);
+/* delete(name, es=DEFAULT) through `op`, checked for write intent. */
+PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op,
+                          const char *what);
+
 #endif

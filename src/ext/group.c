@@ -181,11 +181,11 @@ PyObject *ha_names_list(ha_task *t)
     return list;
 }
 
-static PyObject *contains(ObjectID *self, PyObject *name)
+PyObject *ha_ask_bool(ObjectID *self, ha_opkind op, PyObject *name)
 {
     if ((!PyUnicode_Check(name) && !PyBytes_Check(name)) || !PyObject_Length(name))
-        Py_RETURN_FALSE;
-    ha_task *t = ha_ask(self, HA_OP_LINK_EXISTS, name);
+        Py_RETURN_FALSE; /* as h5py: nothing is named '' or a non-string */
+    ha_task *t = ha_ask(self, op, name);
     if (!t)
         return NULL;
     PyObject *r = PyBool_FromLong((long)t->result.ival);
@@ -193,10 +193,9 @@ static PyObject *contains(ObjectID *self, PyObject *name)
     return r;
 }
 
-static PyObject *keys(ObjectID *self, PyObject *unused)
+PyObject *ha_ask_names(ObjectID *self, ha_opkind op)
 {
-    (void)unused;
-    ha_task *t = ha_ask(self, HA_OP_LINK_LIST, NULL);
+    ha_task *t = ha_ask(self, op, NULL);
     if (!t)
         return NULL;
     PyObject *r = ha_names_list(t);
@@ -204,17 +203,18 @@ static PyObject *keys(ObjectID *self, PyObject *unused)
     return r;
 }
 
-static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
+PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op,
+                          const char *what)
 {
     static char *kwlist[] = {"name", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *es = NULL;
     ha_eventset *core_es;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete", kwlist, &name, &es) ||
-        ha_oid_check_writable(st, self, PyExc_KeyError, "delete link") < 0 ||
+        ha_oid_check_writable(st, self, PyExc_KeyError, what) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
-    ha_task *t = ha_named_task(st, self, HA_OP_LINK_DELETE, name, NULL);
+    ha_task *t = ha_named_task(st, self, op, name, NULL);
     if (!t)
         return NULL;
     int rc = ha_dispatch(st, t, core_es);
@@ -222,6 +222,22 @@ static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *contains(ObjectID *self, PyObject *name)
+{
+    return ha_ask_bool(self, HA_OP_LINK_EXISTS, name);
+}
+
+static PyObject *keys(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    return ha_ask_names(self, HA_OP_LINK_LIST);
+}
+
+static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    return ha_delete_named(self, args, kw, HA_OP_LINK_DELETE, "delete link");
 }
 
 PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw);
