@@ -6,14 +6,15 @@ PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.h5async-setup
 DEBS    := libhdf5-dev hdf5-tools pkg-config
-HDF5_PC := $(shell pkg-config --exists hdf5 2>/dev/null && echo hdf5 || echo hdf5-serial)
+# Debian's 'hdf5' may point at the parallel flavour: ask for the serial one first.
+HDF5_PC := $(shell pkg-config --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
 CFLAGS_HDF5 = $(shell pkg-config --cflags $(HDF5_PC))
 LIBS_HDF5   = $(shell pkg-config --libs $(HDF5_PC))
 CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python check check-tsan check-asan clean debs
+.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -90,6 +91,25 @@ check-asan: setup build/ctest/test_core_asan build-asan/ext/build.ninja
 	  -c $(abspath pyproject.toml) --rootdir $(abspath .) $(abspath tests/python)
 
 check: check-tsan check-asan
+
+# ---- parallel HDF5 over MPI: a separate build against Debian's OpenMPI
+# flavour, installed with mpi4py into its own venv, run on 2 ranks.
+MPI_DEBS := libhdf5-openmpi-dev openmpi-bin libopenmpi-dev
+MPI_VENV := build-mpi/venv
+
+$(MPI_VENV)/.ok:
+	@dpkg -s $(MPI_DEBS) >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(MPI_DEBS); }
+	test -x $(MPI_VENV)/bin/python || python3 -m venv $(MPI_VENV)
+	$(MPI_VENV)/bin/python -m pip install -q meson-python meson ninja numpy pytest mpi4py
+	touch $@
+
+test-mpi: $(MPI_VENV)/.ok
+	$(MPI_VENV)/bin/python -m pip install -q --no-build-isolation --force-reinstall --no-deps \
+	  -Csetup-args=-Dmpi=true -Cbuild-dir=build-mpi/build .
+	cd build-mpi && OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
+	  venv/bin/python -m pytest -q -p no:cacheprovider -c $(abspath pyproject.toml) \
+	  --rootdir $(abspath .) $(abspath tests/mpi)
 
 clean:
 	rm -rf build build-* $(VENV)

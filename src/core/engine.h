@@ -117,6 +117,13 @@ void ha_emulate_storage(double bandwidth, double latency);
 /* The executing thread's share of it, called by operations. */
 void ha_emulate_io(uint64_t nbytes);
 
+/*
+ * Parallel HDF5: 1 if MPI runs with MPI_THREAD_MULTIPLE (our I/O thread
+ * calls MPI while the program may too), 0 if not (or MPI is not
+ * initialised), -1 if this build has no parallel HDF5.
+ */
+int ha_mpi_thread_multiple(void);
+
 /* Monotonic time in seconds. */
 double ha_now(void);
 

@@ -39,15 +39,34 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
 
 /* A transfer's memory type and file and memory spaces, with selections. */
 typedef struct {
-    hid_t mtype, fspace, mspace;
+    hid_t mtype, fspace, mspace, dxpl;
 } xfer;
+
+/* Parallel HDF5: a collective transfer property list, else the default. */
+static hid_t make_dxpl(const ha_task *t)
+{
+#ifdef H5_HAVE_PARALLEL
+    if (t->collective) {
+        hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (dxpl >= 0 && H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+            ha_close_plist(dxpl);
+            return H5I_INVALID_HID;
+        }
+        return dxpl;
+    }
+#else
+    (void)t;
+#endif
+    return H5P_DEFAULT;
+}
 
 static int xfer_open(ha_task *t, hid_t did, xfer *x)
 {
     x->fspace = x->mspace = -1;
+    x->dxpl = H5P_DEFAULT;
     x->mtype = ha_type_to_h5(t->type);
     if (x->mtype < 0 || (x->fspace = H5Dget_space(did)) < 0 || ha_select(x->fspace, &t->fsel) < 0 ||
-        (x->mspace = ha_space_for_memory(&t->msel)) < 0)
+        (x->mspace = ha_space_for_memory(&t->msel)) < 0 || (x->dxpl = make_dxpl(t)) < 0)
         return -1;
     return 0;
 }
@@ -58,6 +77,8 @@ static int xfer_close(ha_task *t, xfer *x, int rc)
     ha_close_type(x->mtype);
     ha_close_space(x->fspace);
     ha_close_space(x->mspace);
+    if (x->dxpl != H5P_DEFAULT)
+        ha_close_plist(x->dxpl);
     if (rc == 0)
         ha_emulate_io(t->nbytes);
     return rc < 0 ? ha_op_fail(t) : 0;
@@ -69,7 +90,7 @@ static int write_data(ha_task *t, hid_t did)
     xfer x;
     int rc = xfer_open(t, did, &x);
     if (rc == 0)
-        rc = H5Dwrite(did, x.mtype, x.mspace, x.fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+        rc = H5Dwrite(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
 }
 
@@ -110,7 +131,7 @@ static int read_strings(ha_task *t, hid_t did, xfer *x)
     char **ptrs = n >= 0 ? calloc((size_t)n + 1, sizeof *ptrs) : NULL;
     if (!ptrs)
         return -1;
-    if (H5Dread(did, x->mtype, x->mspace, x->fspace, H5P_DEFAULT, ptrs) < 0) {
+    if (H5Dread(did, x->mtype, x->mspace, x->fspace, x->dxpl, ptrs) < 0) {
         free(ptrs);
         return -1;
     }
@@ -127,7 +148,7 @@ int ha_op_dset_read(ha_task *t)
     if (rc == 0 && t->type->cls == HA_T_VLSTR)
         rc = read_strings(t, did, &x);
     else if (rc == 0)
-        rc = H5Dread(did, x.mtype, x.mspace, x.fspace, H5P_DEFAULT, t->buf) < 0 ? -1 : 0;
+        rc = H5Dread(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
 }
 

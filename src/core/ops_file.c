@@ -1,6 +1,7 @@
 /* File operations: open/create, flush, close; and closing any object. */
 #include <unistd.h>
 
+#include "engine.h"
 #include "ops.h"
 
 static H5F_libver_t libver(int v)
@@ -48,6 +49,16 @@ static hid_t make_fapl(ha_task *t)
     if (rc >= 0 && t->ival2 != HA_DRIVER_DEFAULT)
         rc = H5Pset_fapl_core(fapl, 64 * 1024 * 1024,
                               t->ival2 == HA_DRIVER_CORE);
+#ifdef H5_HAVE_PARALLEL
+    if (rc >= 0 && t->fopt.mpio)
+        rc = H5Pset_fapl_mpio(fapl, MPI_Comm_f2c((MPI_Fint)t->fopt.comm_f), MPI_INFO_NULL);
+#else
+    if (rc >= 0 && t->fopt.mpio) {
+        H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_PLIST,
+                 H5E_UNSUPPORTED, "this HDF5 has no MPI-IO driver");
+        rc = -1;
+    }
+#endif
     if (rc >= 0 && t->fopt.libver_lo >= 0)
         rc = H5Pset_libver_bounds(fapl, libver(t->fopt.libver_lo), libver(t->fopt.libver_hi));
     if (rc < 0) {
@@ -55,6 +66,19 @@ static hid_t make_fapl(ha_task *t)
         return H5I_INVALID_HID;
     }
     return fapl;
+}
+
+int ha_mpi_thread_multiple(void)
+{
+#ifdef H5_HAVE_PARALLEL
+    int init = 0, level = 0;
+    if (MPI_Initialized(&init) != MPI_SUCCESS || !init)
+        return 0;
+    MPI_Query_thread(&level);
+    return level == MPI_THREAD_MULTIPLE;
+#else
+    return -1;
+#endif
 }
 
 int ha_op_file_open(ha_task *t)

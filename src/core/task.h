@@ -77,6 +77,8 @@ typedef enum {
 typedef struct {
     int libver_lo, libver_hi;   /* ha_libver, or -1 */
     uint64_t userblock;         /* bytes, 0 for none */
+    int mpio;                   /* parallel HDF5: open with the MPI-IO driver */
+    int64_t comm_f;             /* ... on this communicator (Fortran handle) */
 } ha_fopt;
 
 typedef enum {
@@ -144,6 +146,7 @@ struct ha_task {
     int64_t ival;           /* op-specific integer */
     int64_t ival2;
     ha_fopt fopt;           /* HA_OP_FILE_OPEN */
+    int collective;         /* parallel HDF5: a collective transfer */
 
     ha_result result;
     void *user;             /* extension data, reaped on a Python thread */

@@ -93,6 +93,7 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     t->obj = ha_handle_ref(self->h);
     t->fsel = idx.sel;
     t->ival2 = as_str;
+    t->collective = self->collective;
     mem_all(&t->msel, idx.out_rank, idx.out_dims);
     if (mtype->cls != HA_T_VLSTR) {
         t->buf = PyArray_DATA(arr);
@@ -182,6 +183,7 @@ static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_s
         return -1;
     }
     t->obj = ha_handle_ref(self->h);
+    t->collective = self->collective;
     t->type = mtype;
     t->fsel = *fsel;
     t->msel = *msel;
@@ -367,6 +369,7 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
     }
     t->type = mtype;
     t->obj = ha_handle_ref(self->h);
+    t->collective = self->collective;
     t->fsel = fidx.sel;
     t->msel = midx.sel;
     t->buf = PyArray_DATA(arr);

@@ -46,20 +46,56 @@ static int parse_fopt(PyObject *libver, PyObject *ublock, ha_fopt *o)
     return 0;
 }
 
+/*
+ * driver='mpio': the communicator as its Fortran handle (mpi4py's
+ * comm.py2f()), so that only the core sees MPI.  The engine's I/O thread
+ * calls MPI while the program's thread may too: MPI_THREAD_MULTIPLE only.
+ */
+static int parse_comm(PyObject *comm, ha_fopt *o)
+{
+    int level = ha_mpi_thread_multiple();
+    if (level < 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "driver='mpio' needs h5async built against parallel HDF5 "
+                        "(pip install with -Csetup-args=-Dmpi=true; see docs/building.md)");
+        return -1;
+    }
+    if (comm == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "driver='mpio' needs comm= (an mpi4py communicator)");
+        return -1;
+    }
+    if (level == 0) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "h5async needs MPI initialised with MPI_THREAD_MULTIPLE (mpi4py's "
+                        "default, unless mpi4py.rc.thread_level was lowered)");
+        return -1;
+    }
+    PyObject *f = PyObject_CallMethod(comm, "py2f", NULL);
+    if (!f)
+        return -1;
+    long long handle = PyLong_AsLongLong(f);
+    Py_DECREF(f);
+    if (handle == -1 && PyErr_Occurred())
+        return -1;
+    o->mpio = 1;
+    o->comm_f = handle;
+    return 0;
+}
+
 PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "mode", "es", "driver", "backing_store", "libver",
-                             "userblock_size", NULL};
+                             "userblock_size", "comm", NULL};
     ha_state *st = ha_state_mod(module);
     PyObject *name = NULL, *es = Py_None, *fsname = NULL, *path = NULL;
     const char *mode = "r", *driver = NULL;
     int backing_store = 1;
-    PyObject *libver = Py_None, *ublock = Py_None;
+    PyObject *libver = Py_None, *ublock = Py_None, *comm = Py_None;
     ha_task *t = NULL;
     ObjectID *o = NULL;
-    ha_fopt fopt = {-1, -1, 0};
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOzpOO:open_file", kwlist, &name, &mode,
-                                     &es, &driver, &backing_store, &libver, &ublock) ||
+    ha_fopt fopt = {.libver_lo = -1, .libver_hi = -1};
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|sOzpOOO:open_file", kwlist, &name, &mode,
+                                     &es, &driver, &backing_store, &libver, &ublock, &comm) ||
         parse_fopt(libver, ublock, &fopt) < 0)
         return NULL;
     size_t m = 0;
@@ -73,7 +109,10 @@ PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
     ha_driver drv = HA_DRIVER_DEFAULT;
     if (driver && !strcmp(driver, "core"))
         drv = backing_store ? HA_DRIVER_CORE : HA_DRIVER_CORE_NOSTORE;
-    else if (driver && strcmp(driver, "sec2")) {
+    else if (driver && !strcmp(driver, "mpio")) {
+        if (parse_comm(comm, &fopt) < 0)
+            return NULL;
+    } else if (driver && strcmp(driver, "sec2")) {
         PyErr_Format(PyExc_ValueError, "Unknown driver type \"%s\"", driver);
         return NULL;
     }

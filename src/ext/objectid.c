@@ -27,6 +27,7 @@ ObjectID *ha_oid_new(ha_state *st, ha_handle *h, ObjectID *file, PyObject *path)
     memset(&o->dcpl, 0, sizeof o->dcpl);
     o->dcpl.gzip = -1;
     o->have_token = 0;
+    o->collective = 0;
     PyObject_GC_Track(o);
     return o;
 }
@@ -293,7 +294,25 @@ static PyObject *get_dset(ObjectID *o, void *which)
     Py_RETURN_NONE;
 }
 
+static PyObject *get_collective(ObjectID *o, void *c)
+{
+    (void)c;
+    return PyBool_FromLong(o->collective);
+}
+
+static int set_collective(ObjectID *o, PyObject *v, void *c)
+{
+    (void)c;
+    int b = v ? PyObject_IsTrue(v) : 0;
+    if (b < 0)
+        return -1;
+    o->collective = b;
+    return 0;
+}
+
 static PyGetSetDef oid_getset[] = {
+    {"collective", (getter)get_collective, (setter)set_collective,
+     "parallel HDF5: make this dataset's transfers collective", NULL},
     {"kind", (getter)get_kind, NULL, "'file', 'group', 'dataset' or 'datatype'", NULL},
     {"path", (getter)get_path, NULL, "path of the object in its file", NULL},
     {"file", (getter)get_file, NULL, "the file's ObjectID", NULL},

@@ -27,6 +27,7 @@ struct ObjectID {
     PyArray_Descr *dtype;   /* owned */
     ha_extent ext;          /* ext.null: an empty (H5S_NULL) dataset */
     ha_dcpl dcpl;           /* chunks and filters (fill not kept) */
+    int collective;         /* datasets, parallel HDF5: collective transfers */
     /* identity, filled on first comparison */
     int have_token;
     int64_t fileno;

@@ -236,13 +236,13 @@ class File(Group):
     becomes the default event set of every operation on the file."""
 
     def __init__(self, name, mode="r", es=None, driver=None, backing_store=True,
-                 libver=None, userblock_size=None):
+                 libver=None, userblock_size=None, comm=None):
         if hasattr(name, "read") or hasattr(name, "write"):
             raise TypeError("h5async opens files by name; Python file-like objects are "
                             "not supported (the I/O thread cannot call Python code)")
         super().__init__(_h5async.open_file(name, mode, es=es, driver=driver,
                                             backing_store=backing_store, libver=libver,
-                                            userblock_size=userblock_size))
+                                            userblock_size=userblock_size, comm=comm))
 
     @classmethod
     def _from_id(cls, oid):
@@ -336,6 +336,12 @@ class Dataset(HLObject):
         await es
         es.close()
 
+    @property
+    def collective(self):
+        """Parallel HDF5: `with d.collective: d[sel] = x` makes the transfers
+        submitted inside the block collective (every rank must submit them)."""
+        return _Collective(self._id)
+
     def astype(self, dtype):
         """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""
         return _ReadView(self, dtype=dtype)
@@ -382,6 +388,17 @@ class Dataset(HLObject):
         if not self:
             return "<Closed HDF5 dataset>"
         return f'<HDF5 dataset "{posixpath.basename(self.name)}": shape {self.shape}, type "{self.dtype.str}">'
+
+
+class _Collective:
+    def __init__(self, oid):
+        self._id = oid
+
+    def __enter__(self):
+        self._prev, self._id.collective = self._id.collective, True
+
+    def __exit__(self, *exc):
+        self._id.collective = self._prev
 
 
 class _ReadView:
