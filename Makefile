@@ -14,7 +14,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi clean debs
+.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -110,6 +110,11 @@ test-mpi: $(MPI_VENV)/.ok
 	cd build-mpi && OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
 	  venv/bin/python -m pytest -q -p no:cacheprovider -c $(abspath pyproject.toml) \
 	  --rootdir $(abspath .) $(abspath tests/mpi)
+
+bench-mpi: test-mpi
+	cd build-mpi && for mode in independent collective; do \
+	  OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
+	  venv/bin/python $(abspath benchmarks/mpi_checkpoint.py) 8 16 $$mode; done
 
 clean:
 	rm -rf build build-* $(VENV)
