@@ -14,7 +14,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi clean debs
+.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi test-matrix clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -115,6 +115,12 @@ bench-mpi: test-mpi
 	cd build-mpi && for mode in independent collective; do \
 	  OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
 	  venv/bin/python $(abspath benchmarks/mpi_checkpoint.py) 8 16 $$mode; done
+
+# HDF5 version matrix (docs/building.md): system 1.10, 1.14 and 2 by default,
+# or e.g. `make test-matrix MATRIX=1.14`.
+MATRIX ?=
+test-matrix:
+	bash tools/test_matrix.sh $(MATRIX)
 
 clean:
 	rm -rf build build-* $(VENV)

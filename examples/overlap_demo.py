@@ -9,10 +9,10 @@ es=EventSet()); compute alone and writing alone are timed too.  Each round
 runs all four; the best round of each is shown, as shared machines are noisy.
 
 Every run that writes ends, inside its timed region, with flush, close and
-os.fsync() of the file.  HDF5 never calls fsync: a write only copies into the
-kernel's page cache, which reaches the disk later, outside any timing, so a
-run would time memory copies, and one run's dirty pages would be written back
-during the next.  The fsync comes after the last step, so nothing can overlap
+os.fsync() of the file.  HDF5's default (sec2) driver never calls fsync: a
+write only copies into the kernel's page cache, which reaches the disk later,
+outside any timing, so a run would time memory copies, and one run's dirty
+pages would be written back during the next.  The fsync comes after the last step, so nothing can overlap
 it; it is in the 'tail' column.  'write calls' is the time spent in
 f[name] = a: the whole write when synchronous, and with es= the copy of the
 array into the task's staging buffer, made on the calling thread.
