@@ -115,6 +115,14 @@ typedef struct {
     int track_order;
 } ha_dcpl;
 
+/*
+ * A staging buffer of `n` bytes for a queued write, released with free().
+ * Large ones are aligned to 2 MiB and asked to be backed by huge pages:
+ * filling a fresh buffer costs mostly page faults, and this cuts them
+ * 512-fold where the kernel agrees.  NULL on out-of-memory.
+ */
+void *ha_stage_alloc(size_t n);
+
 /* Number of elements a selection covers given the extent dims. */
 uint64_t ha_sel_npoints(const ha_sel *s);
 

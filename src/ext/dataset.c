@@ -200,15 +200,24 @@ static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_s
 void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
                              const ha_index *idx, size_t *nbytes)
 {
-    void *buf = NULL;
+    void *buf = NULL, *staged = NULL;
     PyArrayObject *src = NULL, *dst = NULL;
+    /* Strings go through an object array; everything else is converted and
+     * broadcast straight into the staging buffer: one copy. */
+    int direct = type->cls != HA_T_VLSTR;
+    size_t n = (size_t)idx->npoints * (size_t)PyDataType_ELSIZE(dtype);
     Py_INCREF(dtype);
     src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
     if (!src)
         return NULL;
+    if (direct && !(staged = ha_stage_alloc(n))) {
+        PyErr_NoMemory();
+        goto done;
+    }
     Py_INCREF(dtype);
     dst = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, idx->out_rank,
-                                                (npy_intp *)idx->out_dims, NULL, NULL, 0, NULL);
+                                                (npy_intp *)idx->out_dims, NULL, staged,
+                                                direct ? NPY_ARRAY_CARRAY : 0, NULL);
     if (!dst)
         goto done;
     if (PyArray_CopyInto(dst, src) < 0) {
@@ -218,10 +227,17 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
         }
         goto done;
     }
-    buf = ha_stage_array(dst, type, nbytes);
+    if (direct) {
+        buf = staged;
+        staged = NULL;
+        *nbytes = n;
+    } else {
+        buf = ha_stage_array(dst, type, nbytes);
+    }
 done:
     Py_XDECREF(src);
-    Py_XDECREF(dst);
+    Py_XDECREF(dst); /* does not own `staged` */
+    free(staged);
     return buf;
 }
 

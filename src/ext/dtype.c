@@ -4,13 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if NPY_ABI_VERSION < 0x02000000
-/* Building against numpy 1.x: the numpy 2 accessors are plain fields. */
-#define PyDataType_ELSIZE(d) ((d)->elsize)
-#define PyDataType_NAMES(d) ((d)->names)
-#define PyDataType_FIELDS(d) ((d)->fields)
-#define PyDataType_METADATA(d) ((d)->metadata)
-#endif
 
 static ha_order order_of(PyArray_Descr *d)
 {
@@ -318,7 +311,7 @@ void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
     if (t->cls == HA_T_VLSTR)
         return stage_vlstr(arr, nbytes);
     size_t n = (size_t)PyArray_NBYTES(arr);
-    void *buf = malloc(n ? n : 1);
+    void *buf = ha_stage_alloc(n);
     if (!buf)
         return PyErr_NoMemory();
     if (PyArray_IS_C_CONTIGUOUS(arr)) {

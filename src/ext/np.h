@@ -10,4 +10,12 @@
 #endif
 #include <numpy/arrayobject.h>
 
+#if NPY_ABI_VERSION < 0x02000000
+/* Building against numpy 1.x: the numpy 2 accessors are plain fields. */
+#define PyDataType_ELSIZE(d) ((d)->elsize)
+#define PyDataType_NAMES(d) ((d)->names)
+#define PyDataType_FIELDS(d) ((d)->fields)
+#define PyDataType_METADATA(d) ((d)->metadata)
+#endif
+
 #endif
