@@ -24,6 +24,7 @@ typedef enum {
     HA_T_VLSTR,       /* variable-length string (char* in memory) */
     HA_T_COMPOUND,    /* struct with named fields */
     HA_T_ENUM,        /* integer enum with named values */
+    HA_T_ARRAY,       /* fixed-shape array of `base` (numpy subarray dtype) */
     HA_T_OPAQUE,      /* anything else, read as raw bytes */
 } ha_tclass;
 
@@ -56,7 +57,9 @@ struct ha_type {
     int nfields;      /* HA_T_COMPOUND fields or HA_T_ENUM members */
     ha_field *fields;
     ha_enum_member *members;
-    ha_type *base;    /* HA_T_ENUM: the integer base type */
+    ha_type *base;    /* HA_T_ENUM: the integer base type; HA_T_ARRAY: element */
+    int arank;        /* HA_T_ARRAY: shape of one element */
+    uint64_t adims[HA_MAX_RANK];
 };
 
 /* Allocation helpers; all return NULL on out-of-memory. */

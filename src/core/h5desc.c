@@ -183,6 +183,15 @@ hid_t ha_type_to_h5(const ha_type *t)
         return compound_type(t);
     case HA_T_ENUM:
         return enum_type(t);
+    case HA_T_ARRAY: {
+        hsize_t dims[HA_MAX_RANK];
+        for (int i = 0; i < t->arank; i++)
+            dims[i] = t->adims[i];
+        hid_t base = t->base ? ha_type_to_h5(t->base) : H5I_INVALID_HID;
+        hid_t a = base < 0 ? base : H5Tarray_create2(base, (unsigned)t->arank, dims);
+        ha_close_type(base);
+        return a;
+    }
     case HA_T_OPAQUE:
         return H5Tcreate(H5T_OPAQUE, t->size);
     }
@@ -315,6 +324,26 @@ ha_type *ha_type_from_h5(hid_t tid)
         return compound_from_h5(tid);
     case H5T_ENUM:
         return enum_from_h5(tid);
+    case H5T_ARRAY: {
+        int rank = H5Tget_array_ndims(tid);
+        hsize_t dims[HA_MAX_RANK];
+        hid_t base = H5Tget_super(tid);
+        ha_type *t = rank >= 0 && rank <= HA_MAX_RANK && base >= 0 &&
+                             H5Tget_array_dims2(tid, dims) >= 0
+                         ? ha_type_new(HA_T_ARRAY, size, HA_ORDER_LE)
+                         : NULL;
+        if (t && !(t->base = ha_type_from_h5(base))) {
+            ha_type_free(t);
+            t = NULL;
+        }
+        if (t) {
+            t->arank = rank;
+            for (int i = 0; i < rank; i++)
+                t->adims[i] = dims[i];
+        }
+        ha_close_type(base);
+        return t;
+    }
     default:
         return ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
     }

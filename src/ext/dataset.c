@@ -103,6 +103,84 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     return t;
 }
 
+/*
+ * Compound datasets read by field name, as h5py: d['a'], d['a', 0:10],
+ * d[['a', 'b']].  Splits the names out of `key` into *rest; when there are
+ * some, *dtype is a packed structured dtype of those fields (the memory
+ * type: HDF5 converts by name) and *single their name if only one.
+ * Returns 0 or -1.
+ */
+static int split_fields(ObjectID *self, PyObject *key, PyObject **rest, PyObject **dtype,
+                        PyObject **single)
+{
+    PyObject *items = PyTuple_Check(key) ? Py_NewRef(key) : PyTuple_Pack(1, key);
+    PyObject *names = PyList_New(0), *others = PyList_New(0), *spec = NULL;
+    int rc = -1;
+    *rest = *dtype = *single = NULL;
+    if (!items || !names || !others)
+        goto done;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
+        PyObject *it = PyTuple_GET_ITEM(items, i);
+        int is_names = PyList_Check(it) && PyList_GET_SIZE(it) && PyUnicode_Check(PyList_GET_ITEM(it, 0));
+        if (PyUnicode_Check(it) ? PyList_Append(names, it) < 0
+            : is_names ? PyList_SetSlice(names, PY_SSIZE_T_MAX, PY_SSIZE_T_MAX, it) < 0
+                       : PyList_Append(others, it) < 0)
+            goto done;
+    }
+    if (PyList_GET_SIZE(names) == 0) {
+        *rest = Py_NewRef(key);
+        rc = 0;
+        goto done;
+    }
+    PyObject *fields = PyDataType_FIELDS(self->dtype);
+    if (self->type->cls != HA_T_COMPOUND || !fields) {
+        PyErr_SetString(PyExc_ValueError, "Field names only allowed for compound types");
+        goto done;
+    }
+    if (!(spec = PyList_New(0)))
+        goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names); i++) {
+        PyObject *n = PyList_GET_ITEM(names, i), *info = PyDict_GetItemWithError(fields, n);
+        PyObject *pair = info ? PyTuple_Pack(2, n, PyTuple_GET_ITEM(info, 0)) : NULL;
+        if (!info && !PyErr_Occurred())
+            PyErr_Format(PyExc_ValueError, "Field %R does not appear in this type.", n);
+        if (!pair || PyList_Append(spec, pair) < 0) {
+            Py_XDECREF(pair);
+            goto done;
+        }
+        Py_DECREF(pair);
+    }
+    PyArray_Descr *d = NULL;
+    if (!PyArray_DescrConverter(spec, &d))
+        goto done;
+    *dtype = (PyObject *)d;
+    *rest = PyList_AsTuple(others);
+    if (PyList_GET_SIZE(names) == 1 && PyUnicode_Check(key) + PyTuple_Check(key))
+        *single = Py_NewRef(PyList_GET_ITEM(names, 0));
+    rc = *rest ? 0 : -1;
+done:
+    Py_XDECREF(items);
+    Py_XDECREF(names);
+    Py_XDECREF(others);
+    Py_XDECREF(spec);
+    if (rc < 0) {
+        Py_CLEAR(*rest);
+        Py_CLEAR(*dtype);
+        Py_CLEAR(*single);
+    }
+    return rc;
+}
+
+/* The array a field read returns: the one field's own array (as h5py). */
+static PyObject *field_result(PyObject *arr, PyObject *single)
+{
+    if (!single)
+        return arr;
+    PyObject *r = PyObject_GetItem(arr, single);
+    Py_DECREF(arr);
+    return r;
+}
+
 int ha_read_finish(ha_task *t, PyObject *arr)
 {
     if (t->op != HA_OP_DSET_READ || t->type->cls != HA_T_VLSTR || !t->result.data)
@@ -148,9 +226,16 @@ static PyObject *read_sel(ObjectID *self, PyObject *args, PyObject *kw)
     int as_str = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|Op:read", kwlist, &key, &dtype, &as_str))
         return NULL;
-    ha_task *t = read_task(st, self, key, dtype, as_str, &arr);
-    if (!t)
+    PyObject *rest, *fdtype, *single;
+    if (split_fields(self, key, &rest, &fdtype, &single) < 0)
         return NULL;
+    ha_task *t = read_task(st, self, rest, fdtype ? fdtype : dtype, as_str, &arr);
+    Py_DECREF(rest);
+    Py_XDECREF(fdtype);
+    if (!t) {
+        Py_XDECREF(single);
+        return NULL;
+    }
     /* The hold keeps `arr` alive should Ctrl-C abandon the wait. */
     int rc = t->op == HA_OP_NOOP ? 0 : ha_hold(t, arr, 0);
     if (rc == 0 && t->op != HA_OP_NOOP)
@@ -158,13 +243,15 @@ static PyObject *read_sel(ObjectID *self, PyObject *args, PyObject *kw)
     if (rc == 0)
         rc = ha_read_finish(t, arr);
     ha_task_unref(t);
-    if (rc < 0) {
-        Py_DECREF(arr);
+    if (rc < 0 || !(arr = field_result(arr, single))) {
+        Py_XDECREF(single);
+        Py_XDECREF(arr);
         return NULL;
     }
+    Py_XDECREF(single);
     /* As h5py: a 0-d result is a numpy scalar, except d[...] on a scalar
      * dataset, which stays a 0-d array. */
-    if (key == Py_Ellipsis)
+    if (key == Py_Ellipsis || !PyArray_Check(arr))
         return arr;
     return PyArray_Return((PyArrayObject *)arr);
 }
@@ -206,6 +293,19 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
      * broadcast straight into the staging buffer: one copy. */
     int direct = type->cls != HA_T_VLSTR;
     size_t n = (size_t)idx->npoints * (size_t)PyDataType_ELSIZE(dtype);
+    /* A subarray dtype ('(3,)i4') is, to numpy, its base type with the
+     * element shape appended to the array's. */
+    int rank = idx->out_rank;
+    npy_intp dims[2 * HA_MAX_RANK];
+    memcpy(dims, idx->out_dims, (size_t)rank * sizeof dims[0]);
+    if (PyDataType_HASSUBARRAY(dtype)) {
+        PyArray_ArrayDescr *subarr = PyDataType_SUBARRAY(dtype);
+        PyObject *shape = subarr->shape;
+        Py_ssize_t k = PyTuple_Check(shape) ? PyTuple_GET_SIZE(shape) : 1;
+        for (Py_ssize_t i = 0; i < k && rank < 2 * HA_MAX_RANK; i++)
+            dims[rank++] = PyLong_AsSsize_t(PyTuple_Check(shape) ? PyTuple_GET_ITEM(shape, i) : shape);
+        dtype = subarr->base;
+    }
     Py_INCREF(dtype);
     src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
     if (!src)
@@ -215,8 +315,7 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
         goto done;
     }
     Py_INCREF(dtype);
-    dst = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, idx->out_rank,
-                                                (npy_intp *)idx->out_dims, NULL, staged,
+    dst = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, rank, dims, NULL, staged,
                                                 direct ? NPY_ARRAY_CARRAY : 0, NULL);
     if (!dst)
         goto done;

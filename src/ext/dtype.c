@@ -99,10 +99,32 @@ static ha_type *enum_from_descr(PyArray_Descr *d, PyObject *members)
     return t;
 }
 
+/* A numpy subarray dtype, '(3,)i4': an HDF5 array type, as h5py stores it. */
+static ha_type *array_from_descr(PyArray_Descr *d)
+{
+    PyArray_ArrayDescr *sub = PyDataType_SUBARRAY(d);
+    PyObject *shape = PyTuple_Check(sub->shape) ? Py_NewRef(sub->shape) : PyTuple_Pack(1, sub->shape);
+    ha_type *t = shape ? ha_type_new(HA_T_ARRAY, (size_t)PyDataType_ELSIZE(d), HA_ORDER_LE) : NULL;
+    if (!t || PyTuple_GET_SIZE(shape) > HA_MAX_RANK || !(t->base = ha_type_from_descr(sub->base))) {
+        if (shape && !PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "unsupported subarray dtype");
+        ha_type_free(t);
+        Py_XDECREF(shape);
+        return NULL;
+    }
+    t->arank = (int)PyTuple_GET_SIZE(shape);
+    for (int i = 0; i < t->arank; i++)
+        t->adims[i] = (uint64_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(shape, i));
+    Py_DECREF(shape);
+    return t;
+}
+
 ha_type *ha_type_from_descr(PyArray_Descr *d)
 {
     size_t size = (size_t)PyDataType_ELSIZE(d);
     PyObject *meta = PyDataType_METADATA(d);
+    if (PyDataType_HASSUBARRAY(d))
+        return array_from_descr(d);
     PyObject *members = meta ? PyDict_GetItemString(meta, "enum") : NULL;
     if (members && PyDict_Check(members) && (d->kind == 'i' || d->kind == 'u'))
         return enum_from_descr(d, members);
@@ -254,6 +276,16 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
         return compound_descr(t);
     case HA_T_ENUM:
         return enum_descr(t);
+    case HA_T_ARRAY: {
+        PyArray_Descr *base = ha_descr_from_type(t->base);
+        PyObject *shape = base ? PyTuple_New(t->arank) : NULL;
+        for (int i = 0; shape && i < t->arank; i++)
+            PyTuple_SET_ITEM(shape, i, PyLong_FromUnsignedLongLong(t->adims[i]));
+        PyObject *spec = shape ? PyTuple_Pack(2, (PyObject *)base, shape) : NULL;
+        Py_XDECREF(base);
+        Py_XDECREF(shape);
+        return descr_from_spec(spec);
+    }
     case HA_T_OPAQUE:
         return descr_from_spec(PyUnicode_FromFormat("V%zu", t->size));
     }

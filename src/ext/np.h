@@ -16,6 +16,7 @@
 #define PyDataType_NAMES(d) ((d)->names)
 #define PyDataType_FIELDS(d) ((d)->fields)
 #define PyDataType_METADATA(d) ((d)->metadata)
+#define PyDataType_SUBARRAY(d) ((d)->subarray)
 #endif
 
 #endif
