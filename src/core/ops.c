@@ -45,20 +45,20 @@ static const struct {
     [HA_OP_FILE_CLOSE] = {"close_file", ha_op_file_close},
     [HA_OP_FILE_FLUSH] = {"flush", ha_op_file_flush},
     [HA_OP_OBJ_CLOSE] = {"close", ha_op_obj_close},
-    [HA_OP_OBJ_OPEN] = {"open", ha_op_obj_open},
+    [HA_OP_OBJ_OPEN] = {"open_object", ha_op_obj_open},
     [HA_OP_OBJ_INFO] = {"get_info", ha_op_obj_info},
     [HA_OP_GROUP_CREATE] = {"create_group", ha_op_group_create},
-    [HA_OP_LINK_EXISTS] = {"contains", ha_op_link_exists},
-    [HA_OP_LINK_LIST] = {"keys", ha_op_link_list},
-    [HA_OP_LINK_DELETE] = {"delete", ha_op_link_delete},
+    [HA_OP_LINK_EXISTS] = {"check_link", ha_op_link_exists},
+    [HA_OP_LINK_LIST] = {"list_links", ha_op_link_list},
+    [HA_OP_LINK_DELETE] = {"delete_link", ha_op_link_delete},
     [HA_OP_DSET_CREATE] = {"create_dataset", ha_op_dset_create},
     [HA_OP_DSET_WRITE] = {"write", ha_op_dset_write},
     [HA_OP_DSET_READ] = {"read", ha_op_dset_read},
     [HA_OP_DSET_RESIZE] = {"resize", ha_op_dset_resize},
     [HA_OP_ATTR_WRITE] = {"write_attribute", ha_op_attr_write},
     [HA_OP_ATTR_READ] = {"read_attribute", ha_op_attr_read},
-    [HA_OP_ATTR_EXISTS] = {"attribute_exists", ha_op_attr_exists},
-    [HA_OP_ATTR_LIST] = {"attribute_names", ha_op_attr_list},
+    [HA_OP_ATTR_EXISTS] = {"check_attribute", ha_op_attr_exists},
+    [HA_OP_ATTR_LIST] = {"list_attributes", ha_op_attr_list},
     [HA_OP_ATTR_DELETE] = {"delete_attribute", ha_op_attr_delete},
     [HA_OP_LINK_HARD] = {"create_hard_link", ha_op_link_hard},
     [HA_OP_LINK_SOFT] = {"create_soft_link", ha_op_link_soft},
@@ -92,8 +92,13 @@ int ha_op_fail(ha_task *t)
         const char *path = task_path(t);
         if (t->name && t->obj && !t->target) {
             /* Name the attribute or link the operation was about. */
-            snprintf(buf, sizeof buf, "%s%s%s", t->obj->path,
-                     t->obj->kind == HA_OBJ_FILE ? ":" : "/", t->name);
+            /* The root group is "/" (a file handle's path is its name). */
+            if (t->name[0] == '/')
+                snprintf(buf, sizeof buf, "%s", t->name);
+            else if (t->obj->kind == HA_OBJ_FILE)
+                snprintf(buf, sizeof buf, "/%s", t->name);
+            else
+                snprintf(buf, sizeof buf, "%s/%s", t->obj->path, t->name);
             path = buf;
         }
         t->error = ha_error_capture(ha_op_name(t->op), path);

@@ -6,6 +6,8 @@
  */
 #include "errors.h"
 
+#include <stdio.h>
+
 static PyObject *exc_type(ha_state *st, ha_error *e)
 {
     switch (e->code) {
@@ -45,10 +47,16 @@ static int set_attr_str(PyObject *obj, const char *name, const char *value)
 PyObject *ha_exc_new(ha_state *st, ha_error *e)
 {
     PyObject *type = exc_type(st, e), *exc = NULL, *msg = NULL;
+    /* The operation's identifier (create_group) reads as words in prose. */
+    char op[64];
+    snprintf(op, sizeof op, "%s", e->op ? e->op : "");
+    for (char *c = op; *c; c++)
+        if (*c == '_')
+            *c = ' ';
     if (e->path && e->path[0])
-        msg = PyUnicode_FromFormat("Unable to %s '%s' (%s)", e->op, e->path, e->message);
+        msg = PyUnicode_FromFormat("Unable to %s '%s' (%s)", op, e->path, e->message);
     else
-        msg = PyUnicode_FromFormat("Unable to %s (%s)", e->op, e->message);
+        msg = PyUnicode_FromFormat("Unable to %s (%s)", op, e->message);
     if (!msg)
         return NULL;
     if (type == PyExc_OSError && e->sys_errno)
