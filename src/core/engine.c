@@ -159,8 +159,10 @@ static int complete_locked(ha_task *t)
         t->status = t->error ? HA_FAILED : HA_DONE;
     t->t_end = ha_now();
     eng.stats.completed++;
-    if (t->status != HA_DONE)
+    if (t->status == HA_FAILED)
         eng.stats.failed++;
+    else if (t->status == HA_CANCELLED)
+        eng.stats.cancelled++;
     if (t->own_buf)
         eng.stats.staged_bytes -= t->nbytes;
     if (t->es)
@@ -416,8 +418,10 @@ static int wait_task_locked(ha_task *t, double timeout)
     double start = ha_now();
     double deadline = timeout < 0 ? -1 : start + timeout;
     int ok = 1;
-    if (t->status <= HA_RUNNING)
+    if (t->status <= HA_RUNNING && !t->waited) {
+        t->waited = 1; /* waits in slices count once */
         eng.stats.waits++;
+    }
     while (t->status <= HA_RUNNING) {
         if (!ha_engine_wait_done(deadline) && t->status <= HA_RUNNING) {
             ok = 0;

@@ -81,6 +81,7 @@ typedef struct {
     uint64_t inline_runs;   /* synchronous tasks run on the caller's thread */
     uint64_t completed;
     uint64_t failed;
+    uint64_t cancelled;
     uint64_t waits;         /* times a caller waited for the engine */
     uint64_t blocked_ns;    /* time callers spent waiting */
     uint64_t queued;        /* tasks in the queue right now */

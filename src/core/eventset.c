@@ -11,6 +11,7 @@
 
 struct ha_eventset {
     int refcount;           /* atomic */
+    unsigned gen;           /* engine generation it was made in */
     uint64_t in_progress;
     uint64_t op_counter;
     ha_errlist errors;
@@ -19,9 +20,16 @@ struct ha_eventset {
 ha_eventset *ha_es_new(void)
 {
     ha_eventset *es = calloc(1, sizeof *es);
-    if (es)
+    if (es) {
         es->refcount = 1;
+        es->gen = ha_generation();
+    }
     return es;
+}
+
+int ha_es_inherited(const ha_eventset *es)
+{
+    return es->gen != ha_generation();
 }
 
 ha_eventset *ha_es_ref(ha_eventset *es)
@@ -95,7 +103,9 @@ size_t ha_es_cancel(ha_eventset *es, size_t *not_cancelled)
     ha_task *t = ha_engine_queue_first();
     while (t) {
         ha_task *next = ha_engine_queue_next(t);
-        if (t->es == es && ha_engine_dequeue_locked(t)) {
+        /* A close is never cancelled: the file would stay open, its
+         * objects already unusable. */
+        if (t->es == es && t->op != HA_OP_FILE_CLOSE && ha_engine_dequeue_locked(t)) {
             n++;
             if (ha_engine_complete_cancelled_locked(t)) {
                 t->next = drop;

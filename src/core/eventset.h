@@ -18,6 +18,10 @@ ha_eventset *ha_es_new(void);
 ha_eventset *ha_es_ref(ha_eventset *es);
 void ha_es_unref(ha_eventset *es);
 
+/* Whether `es` was inherited from the parent of a fork(): its operations
+ * belong to the parent and never complete here. */
+int ha_es_inherited(const ha_eventset *es);
+
 /*
  * Wait until no operation of `es` is in progress or `timeout` seconds have
  * passed (timeout < 0 means forever).  Returns the number still in progress.

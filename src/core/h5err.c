@@ -214,6 +214,18 @@ ha_error *ha_error_capture(const char *op, const char *path)
 int ha_errlist_add(ha_errlist *l, ha_error *e)
 {
     if (l->n == l->cap) {
+        /* Drop what was retrieved elsewhere first, so the list holds only
+         * failures nobody has seen yet. */
+        size_t k = 0;
+        for (size_t i = 0; i < l->n; i++) {
+            if (l->v[i]->retrieved)
+                ha_error_unref(l->v[i]);
+            else
+                l->v[k++] = l->v[i];
+        }
+        l->n = k;
+    }
+    if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         ha_error **v = realloc(l->v, cap * sizeof *v);
         if (!v)

@@ -112,8 +112,14 @@ int ha_op_file_open(ha_task *t)
     ha_close_plist(fapl); /* keeps a pending error stack (h5desc.c) */
     if (fcpl != H5P_DEFAULT)
         ha_close_plist(fcpl);
-    if (fid < 0)
-        return ha_op_fail(t);
+    if (fid < 0) {
+        ha_op_fail(t);
+        /* Whatever HDF5 tripped on inside a file it cannot open (a cut
+         * superblock reads as a "bad value"), the file is the problem. */
+        if (t->error->code != HA_E_IO && t->error->code != HA_E_NOMEM)
+            t->error->code = HA_E_IO;
+        return -1;
+    }
     ha_handle_set_open(t->target, fid);
     return 0;
 }

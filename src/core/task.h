@@ -153,6 +153,7 @@ struct ha_task {
 
     double t_submit, t_start, t_end; /* monotonic seconds */
     int ran_inline;         /* executed on the caller's thread (fast path) */
+    int waited;             /* engine mutex: someone has waited for it */
 };
 
 /* A new task of kind `op` with the caller's reference, or NULL. */

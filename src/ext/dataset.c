@@ -306,8 +306,22 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
             dims[rank++] = PyLong_AsSsize_t(PyTuple_Check(shape) ? PyTuple_GET_ITEM(shape, i) : shape);
         dtype = subarr->base;
     }
+    /* Convert as h5py does (unsafe casts allowed), but text never becomes
+     * numbers and complex never loses its imaginary part. */
+    src = (PyArrayObject *)PyArray_FROM_O(value);
+    if (!src)
+        return NULL;
+    char from = PyArray_DESCR(src)->kind, to = dtype->kind;
+    if (((from == 'U' || from == 'S') && strchr("biufc", to)) ||
+        (from == 'c' && strchr("biuf", to))) {
+        PyErr_Format(PyExc_TypeError, "No conversion path for dtype: %R -> %R",
+                     (PyObject *)PyArray_DESCR(src), (PyObject *)dtype);
+        Py_DECREF(src);
+        return NULL;
+    }
     Py_INCREF(dtype);
-    src = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
+    Py_SETREF(src, (PyArrayObject *)PyArray_FromAny((PyObject *)src, dtype, 0, 0,
+                                                    NPY_ARRAY_FORCECAST, NULL));
     if (!src)
         return NULL;
     if (direct && !(staged = ha_stage_alloc(n))) {

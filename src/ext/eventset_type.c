@@ -13,6 +13,9 @@
 #include "submit.h"
 
 #define WAIT_SLICE 0.05
+#define INHERITED                                                                      \
+    "this EventSet was made before fork(): its operations belong to the parent "      \
+    "process; make a new one in the child"
 
 ha_eventset *ha_es_from_py(ha_state *st, PyObject *obj)
 {
@@ -24,8 +27,14 @@ ha_eventset *ha_es_from_py(ha_state *st, PyObject *obj)
         return NULL;
     }
     EventSetObject *e = (EventSetObject *)obj;
-    if (!e->es)
+    if (!e->es) {
         PyErr_SetString(PyExc_ValueError, "the event set is closed");
+        return NULL;
+    }
+    if (ha_es_inherited(e->es)) {
+        PyErr_SetString(PyExc_ValueError, INHERITED);
+        return NULL;
+    }
     return e->es;
 }
 
@@ -49,6 +58,10 @@ static int check_open(EventSetObject *self)
 {
     if (!self->es) {
         PyErr_SetString(PyExc_ValueError, "the event set is closed");
+        return -1;
+    }
+    if (ha_es_inherited(self->es)) {
+        PyErr_SetString(PyExc_ValueError, INHERITED);
         return -1;
     }
     return 0;
@@ -123,6 +136,12 @@ static PyObject *es_close(EventSetObject *self, PyObject *unused)
     (void)unused;
     if (!self->es)
         Py_RETURN_NONE;
+    if (ha_es_inherited(self->es)) {
+        /* Nothing of the parent's will complete here: just let go. */
+        ha_es_unref(self->es);
+        self->es = NULL;
+        Py_RETURN_NONE;
+    }
     /* Closing never drops work: wait for what is in flight first. */
     uint64_t left = 0;
     if (wait_es(self, -1, &left) < 0)
@@ -213,8 +232,9 @@ static void es_dealloc(EventSetObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     if (self->es) {
-        ha_es_counts c;
-        ha_es_counts_get(self->es, &c);
+        ha_es_counts c = {0};
+        if (!ha_es_inherited(self->es))
+            ha_es_counts_get(self->es, &c);
         if (c.failed &&
             PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
                              "EventSet deleted with %llu failed operation(s) nobody "

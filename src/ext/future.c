@@ -102,9 +102,8 @@ static PyObject *outcome(FutureObject *f, PyObject **exc)
     if (f->kind == HA_FUT_ATTR) {
         if (!f->array && !(f->array = attr_result(f->t)))
             return NULL;
-        PyArrayObject *a = (PyArrayObject *)f->array;
-        return PyArray_NDIM(a) == 0 ? PyArray_GETITEM(a, PyArray_DATA(a))
-                                    : Py_NewRef(f->array);
+        /* As attrs[name]: a numpy scalar for a scalar attribute. */
+        return PyArray_Return((PyArrayObject *)Py_NewRef(f->array));
     }
     if (ha_read_finish(f->t, f->array) < 0)
         return NULL;

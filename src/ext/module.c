@@ -41,9 +41,9 @@ static PyObject *stats(PyObject *m, PyObject *unused)
     (void)unused;
     ha_stats s;
     ha_stats_get(&s);
-    return Py_BuildValue("{sKsKsKsKsKsdsKsKsKsKsK}", "submitted", s.submitted,
+    return Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsK}", "submitted", s.submitted,
                          "inline_runs", s.inline_runs, "completed", s.completed, "failed",
-                         s.failed, "waits", s.waits, "blocked_seconds",
+                         s.failed, "cancelled", s.cancelled, "waits", s.waits, "blocked_seconds",
                          (double)s.blocked_ns * 1e-9, "queued", s.queued, "staged_bytes",
                          s.staged_bytes, "staged_peak", s.staged_peak, "stage_waits",
                          s.stage_waits, "staging_limit", ha_stage_limit());
