@@ -14,7 +14,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi test-matrix clean debs
+.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi test-matrix bench clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -115,6 +115,23 @@ bench-mpi: test-mpi
 	cd build-mpi && for mode in independent collective; do \
 	  OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
 	  venv/bin/python $(abspath benchmarks/mpi_checkpoint.py) 8 16 $$mode; done
+
+# Benchmarks (docs/performance.md).  The h5py they compare with is built
+# from source against the same system libhdf5 as h5async, once, so that the
+# comparison isolates the binding (the PyPI wheel bundles another HDF5).
+BENCH_OUT  ?= build/bench
+BENCH_ARGS ?=
+BENCH_H5PY := build/h5py-system
+
+$(BENCH_H5PY)/.stamp: | $(STAMP)
+	rm -rf $(BENCH_H5PY)
+	HDF5_PKGCONFIG_NAME=$(HDF5_PC) $(PIP) install -q --no-binary h5py --no-deps \
+	  --target $(BENCH_H5PY) "h5py==$$($(PY) -c 'import h5py; print(h5py.__version__)')"
+	touch $@
+
+bench: setup $(BENCH_H5PY)/.stamp
+	$(PIP) install -q matplotlib
+	$(PY) -m h5async.bench --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) $(BENCH_ARGS)
 
 # HDF5 version matrix (docs/building.md): system 1.10, 1.14 and 2 by default,
 # or e.g. `make test-matrix MATRIX=1.14`.
