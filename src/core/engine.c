@@ -45,6 +45,7 @@ static struct {
     ha_task *reap_head;
     ha_task **reap_tail;
     unsigned gen;
+    ha_handle *deferred;    /* handles to close before the next task */
     uint64_t stage_limit;   /* 0: not chosen yet */
     ha_trace_rec *trace;    /* NULL when tracing is off */
     size_t trace_n, trace_cap;
@@ -197,11 +198,48 @@ int ha_engine_complete_cancelled_locked(ha_task *t)
     return complete_locked(t);
 }
 
+void ha_engine_defer_close(ha_handle *h)
+{
+    pthread_mutex_lock(&eng.mu);
+    h->defer_next = eng.deferred;
+    eng.deferred = h;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+void ha_engine_flush_deferred(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    int pending = eng.deferred != NULL;
+    pthread_mutex_unlock(&eng.mu);
+    if (!pending)
+        return;
+    ha_task *t = ha_task_new(HA_OP_NOOP); /* runs close_deferred() first */
+    if (t) {
+        ha_submit(t); /* on failure the handles wait for the next task */
+        ha_task_unref(t);
+    }
+}
+
+/* Close the handles dropped since the last task (executing right held). */
+static void close_deferred(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    ha_handle *h = eng.deferred;
+    eng.deferred = NULL;
+    pthread_mutex_unlock(&eng.mu);
+    while (h) {
+        ha_handle *next = h->defer_next;
+        ha_handle_finish_deferred(h);
+        h = next;
+    }
+}
+
 /* Execute `t` with the executing right held; drop its handles there. */
 static void execute(ha_task *t)
 {
     tls_executor = 1;
     ha_h5err_quiet_thread();
+    close_deferred();
     t->t_start = ha_now();
     ha_task_execute(t);
     ha_handle *obj = t->obj, *target = t->target, *obj2 = t->obj2;
@@ -272,6 +310,7 @@ static void atfork_child(void)
     eng.busy = eng.started = eng.stopping = eng.waiters = 0;
     eng.reap_head = NULL;
     eng.reap_tail = &eng.reap_head;
+    eng.deferred = NULL; /* the parent's: never closed here */
     memset(&eng.stats, 0, sizeof eng.stats);
     eng.gen++;
     ha_notify_reset_after_fork();
@@ -513,6 +552,7 @@ void ha_shutdown(void)
     pthread_mutex_unlock(&eng.mu);
     tls_executor = 1;
     ha_h5err_quiet_thread();
+    close_deferred();
     ha_handle_close_all_files();
     tls_executor = 0;
     pthread_mutex_lock(&eng.mu);

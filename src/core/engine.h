@@ -54,6 +54,12 @@ void ha_reap(void (*fn)(ha_task *t, void *arg), void *arg);
 /* Engine generation: changes in the child of a fork(). */
 unsigned ha_generation(void);
 
+/* Hand an open, unreferenced handle to be closed by the next executor. */
+void ha_engine_defer_close(ha_handle *h);
+
+/* If closes are deferred, queue a no-op so that they happen soon. */
+void ha_engine_flush_deferred(void);
+
 /* Whether the calling thread currently holds the right to execute. */
 int ha_in_executor(void);
 

@@ -156,6 +156,15 @@ ha_error **ha_handle_take_errors(ha_handle *f, size_t *n)
     return errs;
 }
 
+static void handle_free(ha_handle *h);
+
+void ha_handle_finish_deferred(ha_handle *h)
+{
+    if (h->gen == ha_generation() && ha_handle_close_now(h) < 0)
+        H5Eclear2(H5E_DEFAULT);
+    handle_free(h);
+}
+
 static void handle_free(ha_handle *h)
 {
     ha_errlist_clear(&h->pending);
@@ -167,8 +176,15 @@ static void handle_free(ha_handle *h)
 
 void ha_handle_unref(ha_handle *h)
 {
-    if (!h || __atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0)
+    if (!h)
         return;
+    if (__atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0) {
+        /* A file let go by the program may be held only by objects whose
+         * close was deferred: have them closed now, so the file closes. */
+        if (h->kind == HA_OBJ_FILE && !ha_in_executor() && h->gen == ha_generation())
+            ha_engine_flush_deferred();
+        return;
+    }
     /*
      * The last reference is gone, so no task and no executor holds `h`, and
      * its executor fields are ours to read.  An open object must still be
@@ -180,7 +196,18 @@ void ha_handle_unref(ha_handle *h)
         if (ha_in_executor()) {
             if (ha_handle_close_now(h) < 0)
                 H5Eclear2(H5E_DEFAULT);
+        } else if (h->kind != HA_OBJ_FILE &&
+                   __atomic_load_n(&h->file->refcount, __ATOMIC_ACQUIRE) > 1) {
+            /* A dropped group or dataset of a file still in use is closed
+             * by whoever executes next, before its own task: queueing a
+             * task for it would cost the next synchronous call its inline
+             * fast path. */
+            ha_engine_defer_close(h);
+            return;
         } else {
+            /* A file, or the last object keeping one open, is closed
+             * now-ish: the file may hold locks and unflushed data that
+             * others are waiting for. */
             __atomic_store_n(&h->refcount, 1, __ATOMIC_RELAXED);
             ha_task *t = ha_task_new(HA_OP_OBJ_CLOSE);
             if (t) {
@@ -190,7 +217,7 @@ void ha_handle_unref(ha_handle *h)
                 ha_task_unref(t);
             }
             /* Queued, or (out of memory) leaked: an open handle is still
-             * linked in its file's list and must not be freed here. */
+             * linked in its list and must not be freed here. */
             return;
         }
     }

@@ -52,6 +52,7 @@ struct ha_handle {
     ha_handle *children;    /* file: open child handles (not owned) */
     ha_handle *sib_next, *sib_prev;
     ha_handle *open_next, *open_prev; /* engine's list of open files */
+    ha_handle *defer_next;  /* engine mutex: in the list of deferred closes */
 
     /* engine mutex: failures of asynchronous operations on this file, so
      * that closing the file can raise those nobody has retrieved */
@@ -105,6 +106,9 @@ void ha_handle_close_all_files(void);
 /* Take the unretrieved failures of operations on file `f` (see
  * ha_errlist_take); any thread. */
 ha_error **ha_handle_take_errors(ha_handle *f, size_t *n);
+
+/* Executor side: close and free a handle whose close was deferred. */
+void ha_handle_finish_deferred(ha_handle *h);
 
 /* In a forked child: forget the parent's open files without closing them. */
 void ha_handle_forget_open_files(void);

@@ -241,8 +241,9 @@ TEST(hdf5_handle_release_closes_file)
     ha_task_unref(t);
     ha_handle_unref(f2);
 
-    /* Dropping the last references off the I/O thread queues close tasks;
-     * the group holds the file, so the file closes after the group. */
+    /* Dropping the last references off the I/O thread: the group's close
+     * is deferred to the next task, and letting go of the file queues one
+     * (a no-op that closes the group first), so the file closes. */
     ha_stats s0, s1;
     ha_stats_get(&s0);
     ha_handle_unref(g);
