@@ -259,13 +259,15 @@ static PyObject *read_sel(ObjectID *self, PyObject *args, PyObject *kw)
 /* Queue a write of `buf` (owned, stolen) into selection `fsel` (whose
  * list or points are taken over too). */
 static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_sel *fsel,
-                        const ha_sel *msel, void *buf, size_t nbytes, PyObject *es)
+                        const ha_sel *msel, void *buf, size_t nbytes, ha_eventset *core_es,
+                        PyObject *borrowed)
 {
-    ha_eventset *core_es;
-    ha_task *t = NULL;
-    if (ha_oid_resolve_es(st, self, es, &core_es) < 0 || !(t = ha_new_task(HA_OP_DSET_WRITE))) {
+    ha_task *t = ha_new_task(HA_OP_DSET_WRITE);
+    if (!t || (borrowed && ha_hold(t, borrowed, 0) < 0)) {
+        ha_task_unref(t);
         ha_type_free(mtype);
-        free(buf);
+        if (!borrowed)
+            free(buf);
         ha_sel_clear((ha_sel *)fsel);
         return -1;
     }
@@ -276,10 +278,30 @@ static int submit_write(ha_state *st, ObjectID *self, ha_type *mtype, const ha_s
     t->msel = *msel;
     t->buf = buf;
     t->nbytes = nbytes;
-    t->own_buf = 1;
+    t->own_buf = !borrowed;
     int rc = ha_dispatch(st, t, core_es);
     ha_task_unref(t);
     return rc;
+}
+
+/*
+ * A synchronous write needs no staging copy when the caller's array already
+ * is what HDF5 should read: the caller waits, and the task holds the array.
+ * Returns the array to borrow (new reference) or NULL (stage a copy).
+ */
+static PyArrayObject *borrowable(PyObject *value, PyArray_Descr *dtype, const ha_index *idx)
+{
+    if (!PyArray_Check(value))
+        return NULL;
+    PyArrayObject *a = (PyArrayObject *)value;
+    if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || PyDataType_HASSUBARRAY(dtype) ||
+        dtype->type_num == NPY_OBJECT || !PyArray_EquivTypes(PyArray_DESCR(a), dtype) ||
+        PyArray_NDIM(a) != idx->out_rank)
+        return NULL;
+    for (int i = 0; i < idx->out_rank; i++)
+        if (PyArray_DIM(a, i) != idx->out_dims[i])
+            return NULL;
+    return (PyArrayObject *)Py_NewRef(value);
 }
 
 /* Convert `value` to `dtype` and broadcast it to the selection's shape,
@@ -369,23 +391,35 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "cannot write to an empty dataset");
         return NULL;
     }
-    if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
+    ha_eventset *core_es;
+    if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
+        ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
         return NULL;
-    void *buf = ha_stage_for_selection(value, self->dtype, self->type, &idx, &nbytes);
-    if (!buf)
+    PyArrayObject *borrowed = core_es ? NULL : borrowable(value, self->dtype, &idx);
+    void *buf = borrowed ? PyArray_DATA(borrowed)
+                         : ha_stage_for_selection(value, self->dtype, self->type, &idx, &nbytes);
+    if (!buf) {
+        ha_sel_clear(&idx.sel);
         return NULL;
-    if (idx.npoints == 0) {
-        free(buf);
-        Py_RETURN_NONE;
     }
-    ha_type *mtype = ha_type_copy(self->type);
+    if (borrowed)
+        nbytes = (size_t)PyArray_NBYTES(borrowed);
+    ha_type *mtype = idx.npoints ? ha_type_copy(self->type) : NULL;
     if (!mtype) {
-        free(buf);
-        return PyErr_NoMemory();
+        if (!borrowed)
+            free(buf);
+        Py_XDECREF(borrowed);
+        ha_sel_clear(&idx.sel);
+        if (idx.npoints)
+            return PyErr_NoMemory();
+        Py_RETURN_NONE; /* nothing selected */
     }
     ha_sel msel;
     mem_all(&msel, idx.out_rank, idx.out_dims);
-    if (submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, es) < 0)
+    int rc = submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, core_es,
+                          (PyObject *)borrowed);
+    Py_XDECREF(borrowed);
+    if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -421,11 +455,16 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
         broadcast_error(arr, &idx);
         goto done;
     }
-    ha_type *mtype = ha_type_from_descr(PyArray_DESCR(arr));
-    if (!mtype)
+    ha_eventset *core_es;
+    ha_type *mtype = NULL;
+    if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
+        !(mtype = ha_type_from_descr(PyArray_DESCR(arr))))
         goto done;
-    size_t nbytes = 0;
-    void *buf = ha_stage_array(arr, mtype, &nbytes);
+    /* Synchronous and contiguous: HDF5 reads the caller's array itself. */
+    int borrow = !core_es && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&
+                 mtype->cls != HA_T_VLSTR;
+    size_t nbytes = (size_t)PyArray_NBYTES(arr);
+    void *buf = borrow ? PyArray_DATA(arr) : ha_stage_array(arr, mtype, &nbytes);
     if (!buf) {
         ha_type_free(mtype);
         goto done;
@@ -434,12 +473,19 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     mem_all(&msel, PyArray_NDIM(arr), PyArray_DIMS(arr));
     if (idx.npoints == 0) {
         ha_type_free(mtype);
-        free(buf);
-    } else if (submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, es) < 0) {
-        goto done;
+        if (!borrow)
+            free(buf);
+    } else {
+        int rc = submit_write(st, self, mtype, &idx.sel, &msel, buf, nbytes, core_es,
+                              borrow ? (PyObject *)arr : NULL);
+        idx.sel.list = NULL; /* taken over by the task, or freed by submit_write */
+        idx.sel.points = NULL;
+        if (rc < 0)
+            goto done;
     }
     ret = Py_NewRef(Py_None);
 done:
+    ha_sel_clear(&idx.sel);
     Py_XDECREF(part);
     Py_XDECREF(arr);
     return ret;
