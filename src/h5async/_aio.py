@@ -6,6 +6,7 @@ loop wakes, and the awaiting asyncio futures whose operations are done are
 resolved.  No thread per operation, no polling.
 """
 import asyncio
+import threading
 import weakref
 
 from . import _h5async
@@ -14,30 +15,58 @@ _wakers = weakref.WeakKeyDictionary()
 
 
 class _Waker:
-    """The wake-up fd of one event loop and what is waiting on it."""
+    """The wake-up fd of one event loop and what is waiting on it.
+
+    Reads resolve through their Future's done-callback, which the engine
+    runs when the finished task is reaped (notify_clear() below reaps):
+    O(1) per read.  Event sets, few at a time, are checked on each wake-up.
+    """
 
     def __init__(self, loop):
         self.loop = loop
         self.fd = _h5async.notify_open()
-        self.waiting = []  # (is_done, settle, asyncio future)
+        self.event_sets = []  # (EventSet, asyncio future)
+        self.scheduled = False
         loop.add_reader(self.fd, self._wake)
 
-    def add(self, is_done, settle, afut):
-        self.waiting.append((is_done, settle, afut))
-        # A completion may have come before we were listening: check now.
-        self.loop.call_soon(self._wake)
+    def _soon(self):
+        # A completion may have come before we were listening: look once
+        # more on the next loop iteration (coalesced).
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self._wake)
+
+    def add_future(self, hfut, afut):
+        loop = self.loop
+
+        def done(_):
+            if loop.is_closed():
+                return
+            if threading.get_ident() == loop_thread:
+                _settle_future(hfut, afut)
+            else:  # reaped by an h5async call on another thread
+                loop.call_soon_threadsafe(_settle_future, hfut, afut)
+
+        loop_thread = threading.get_ident()
+        hfut.add_done_callback(done)
+        self._soon()
+
+    def add_event_set(self, es, afut):
+        self.event_sets.append((es, afut))
+        self._soon()
 
     def _wake(self):
-        _h5async.notify_clear(self.fd)  # also runs finished reads' callbacks
+        self.scheduled = False
+        _h5async.notify_clear(self.fd)  # reaps: read callbacks run here
         still = []
-        for is_done, settle, afut in self.waiting:
+        for es, afut in self.event_sets:
             if afut.done():
                 continue
-            if is_done():
-                settle(afut)
+            if es.num_in_progress == 0:
+                _settle_eventset(es, afut)
             else:
-                still.append((is_done, settle, afut))
-        self.waiting = still
+                still.append((es, afut))
+        self.event_sets = still
 
     def close(self):
         if self.fd >= 0:
@@ -57,43 +86,40 @@ def _waker(loop):
     return w
 
 
-def _settle_future(hfut):
-    def settle(afut):
-        exc = hfut.exception() if not hfut.cancelled() else None
-        if hfut.cancelled():
-            afut.cancel()
-        elif exc is not None:
-            afut.set_exception(exc)
-        else:
-            afut.set_result(hfut.result())
-    return settle
+def _settle_future(hfut, afut):
+    if afut.done():
+        return
+    if hfut.cancelled():
+        afut.cancel()
+    elif hfut.exception() is not None:
+        afut.set_exception(hfut.exception())
+    else:
+        afut.set_result(hfut.result())
 
 
-def _settle_eventset(es):
-    def settle(afut):
-        try:
-            afut.set_result(es.wait(0))
-        except BaseException as exc:  # EventSetError, handed to the awaiter
-            afut.set_exception(exc)
-    return settle
+def _settle_eventset(es, afut):
+    try:
+        afut.set_result(es.wait(0))
+    except BaseException as exc:  # EventSetError, handed to the awaiter
+        afut.set_exception(exc)
 
 
 def awaitable(obj):
     """What `await obj` iterates, for an h5async Future or EventSet."""
     loop = asyncio.get_running_loop()
     afut = loop.create_future()
-    if isinstance(obj, _h5async.EventSet):
-        is_done, settle = (lambda: obj.num_in_progress == 0), _settle_eventset(obj)
-        on_cancel = obj.cancel
-    else:
-        is_done, settle, on_cancel = obj.done, _settle_future(obj), obj.cancel
     # Cancelling the awaiting task cancels what has not started; what has
     # started finishes safely (its buffers stay held by the engine).
-    afut.add_done_callback(lambda f: on_cancel() if f.cancelled() else None)
-    if is_done():
-        settle(afut)
+    afut.add_done_callback(lambda f: obj.cancel() if f.cancelled() else None)
+    if isinstance(obj, _h5async.EventSet):
+        if obj.num_in_progress == 0:
+            _settle_eventset(obj, afut)
+        else:
+            _waker(loop).add_event_set(obj, afut)
+    elif obj.done():
+        _settle_future(obj, afut)
     else:
-        _waker(loop).add(is_done, settle, afut)
+        _waker(loop).add_future(obj, afut)
     return afut.__await__()
 
 
