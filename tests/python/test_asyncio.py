@@ -5,11 +5,9 @@ closed.  Completion reaches the loop through the engine's wake-up fd: no
 thread per operation and no executor."""
 import asyncio
 import contextlib
-import errno
 import gc
 import os
 import threading
-import time
 
 import h5py
 import numpy as np
@@ -19,64 +17,6 @@ from numpy.testing import assert_array_equal
 import h5async
 
 FAILSAFE = 60.0
-
-
-class EngineHold:
-    """Keeps the engine's I/O thread inside open() of a FIFO until release()."""
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.es = h5async.EventSet()
-        self.file = h5async.File(path, "r", es=self.es)
-        self._lock = threading.Lock()
-        self.released = False
-        self._timer = threading.Timer(FAILSAFE, self.release)
-        self._timer.daemon = True
-        self._timer.start()
-
-    @property
-    def held(self):
-        return self.es.num_in_progress == 1 and not self.released
-
-    def release(self):
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
-        self._timer.cancel()
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.001)
-        os.close(fd)
-
-    def finish(self):
-        self.release()
-        with contextlib.suppress(h5async.EventSetError):
-            self.es.wait()
-        self.file.es = None
-        with contextlib.suppress(h5async.EventSetError, OSError, ValueError):
-            self.file.close()
-        self.es.close()
-
-
-@pytest.fixture
-def hold(tmp_path):
-    made = []
-
-    def make():
-        h = EngineHold(str(tmp_path / f"hold{len(made)}.fifo"))
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.finish()
 
 
 @contextlib.contextmanager

@@ -32,14 +32,6 @@ import h5async
 FAILSAFE = 60.0
 
 
-@pytest.fixture
-def es():
-    e = h5async.EventSet()
-    yield e
-    if not e.closed:
-        with contextlib.suppress(h5async.EventSetError):
-            e.wait()
-        e.close()
 
 
 def run_script(code, *args, timeout=180):

@@ -9,9 +9,7 @@ asserts a duration.
 """
 import concurrent.futures
 import contextlib
-import errno
 import gc
-import os
 import sys
 import threading
 import time
@@ -27,70 +25,6 @@ FAILSAFE = 60.0
 
 
 # ---------------------------------------------------------------- helpers
-
-class EngineHold:
-    """Keeps the engine's I/O thread inside open() of a FIFO until release().
-
-    Everything submitted afterwards stays queued (one I/O thread, FIFO).
-    Only asynchronous calls may be made while held; a failsafe timer
-    releases it after a minute so that a mistake fails instead of hanging.
-    """
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.es = h5async.EventSet()
-        self.file = h5async.File(path, "r", es=self.es)
-        self._lock = threading.Lock()
-        self.released = False
-        self._timer = threading.Timer(FAILSAFE, self.release)
-        self._timer.daemon = True
-        self._timer.start()
-
-    @property
-    def held(self):
-        return self.es.num_in_progress == 1
-
-    def release(self):
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
-        self._timer.cancel()
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as exc:  # ENXIO: the I/O thread has not opened it yet
-                if exc.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.001)
-        os.close(fd)
-
-    def finish(self):
-        self.release()
-        with contextlib.suppress(h5async.EventSetError):
-            self.es.wait()
-        self.file.es = None
-        with contextlib.suppress(h5async.EventSetError, OSError, ValueError):
-            self.file.close()
-        self.es.close()
-
-
-@pytest.fixture
-def hold(tmp_path):
-    """hold() -> an EngineHold; all are released at teardown."""
-    made = []
-
-    def make():
-        h = EngineHold(str(tmp_path / f"hold{len(made)}.fifo"))
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.finish()
-
 
 @contextlib.contextmanager
 def slow_storage(latency=0.5, bandwidth=0.0):
@@ -110,14 +44,6 @@ def wait_until(pred, what):
         time.sleep(0.001)
 
 
-@pytest.fixture
-def es():
-    e = h5async.EventSet()
-    yield e
-    if not e.closed:
-        with contextlib.suppress(h5async.EventSetError):
-            e.wait()
-        e.close()
 
 
 DATA = np.arange(2000, dtype="f8").reshape(100, 20)

@@ -5,90 +5,18 @@ h5async.stats() (waits, inline_runs, blocked_seconds, stage_waits) and, more
 strongly, by running the loop while the I/O thread is held: any hidden wait
 would hang until the failsafe releases the engine.
 """
-import contextlib
-import errno
 import gc
-import os
-import threading
-import time
 
 import h5py
 import numpy as np
-import pytest
 from numpy.testing import assert_array_equal
 
 import h5async
 
-FAILSAFE = 60.0
+
 COUNTERS = ("submitted", "inline_runs", "waits", "blocked_seconds", "stage_waits")
 
 
-class EngineHold:
-    """Keeps the engine's I/O thread inside open() of a FIFO until release()."""
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.es = h5async.EventSet()
-        self.file = h5async.File(path, "r", es=self.es)
-        self._lock = threading.Lock()
-        self.released = False
-        self._timer = threading.Timer(FAILSAFE, self.release)
-        self._timer.daemon = True
-        self._timer.start()
-
-    @property
-    def held(self):
-        return self.es.num_in_progress == 1 and not self.released
-
-    def release(self):
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
-        self._timer.cancel()
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.001)
-        os.close(fd)
-
-    def finish(self):
-        self.release()
-        with contextlib.suppress(h5async.EventSetError):
-            self.es.wait()
-        self.file.es = None
-        with contextlib.suppress(h5async.EventSetError, OSError, ValueError):
-            self.file.close()
-        self.es.close()
-
-
-@pytest.fixture
-def hold(tmp_path):
-    made = []
-
-    def make():
-        h = EngineHold(str(tmp_path / f"hold{len(made)}.fifo"))
-        made.append(h)
-        return h
-
-    yield make
-    for h in made:
-        h.finish()
-
-
-@pytest.fixture
-def es():
-    e = h5async.EventSet()
-    yield e
-    if not e.closed:
-        with contextlib.suppress(h5async.EventSetError):
-            e.wait()
-        e.close()
 
 
 def delta(before):

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-import h5async
 
 A = np.arange(6 * 10 * 4, dtype="i4").reshape(6, 10, 4)
 
