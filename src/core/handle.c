@@ -178,10 +178,13 @@ void ha_handle_unref(ha_handle *h)
 {
     if (!h)
         return;
+    /* Read before letting go: once our reference is dropped, another
+     * thread may free `h`. */
+    int live_file = h->kind == HA_OBJ_FILE && h->gen == ha_generation();
     if (__atomic_sub_fetch(&h->refcount, 1, __ATOMIC_ACQ_REL) != 0) {
         /* A file let go by the program may be held only by objects whose
          * close was deferred: have them closed now, so the file closes. */
-        if (h->kind == HA_OBJ_FILE && !ha_in_executor() && h->gen == ha_generation())
+        if (live_file && !ha_in_executor())
             ha_engine_flush_deferred();
         return;
     }
