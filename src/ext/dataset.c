@@ -376,14 +376,21 @@ done:
     return buf;
 }
 
+/*
+ * write(key, value, es=DEFAULT, copy=True).  Without an event set, or with
+ * copy=False, an array that already has the dataset's dtype and the
+ * selection's shape (C-contiguous) is handed to HDF5 as it is: with
+ * copy=False the caller promises not to change it until the write is done.
+ */
 static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"key", "value", "es", NULL};
+    static char *kwlist[] = {"key", "value", "es", "copy", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *key, *value, *es = NULL;
+    int copy = 1;
     ha_index idx;
     size_t nbytes = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:write", kwlist, &key, &value, &es) ||
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|Op:write", kwlist, &key, &value, &es, &copy) ||
         ha_oid_check_dataset(st, self) < 0 ||
         ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0)
         return NULL;
@@ -395,7 +402,7 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
         ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
         return NULL;
-    PyArrayObject *borrowed = core_es ? NULL : borrowable(value, self->dtype, &idx);
+    PyArrayObject *borrowed = core_es && copy ? NULL : borrowable(value, self->dtype, &idx);
     void *buf = borrowed ? PyArray_DATA(borrowed)
                          : ha_stage_for_selection(value, self->dtype, self->type, &idx, &nbytes);
     if (!buf) {
@@ -436,14 +443,15 @@ static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
 
 static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"source", "source_sel", "dest_sel", "es", NULL};
+    static char *kwlist[] = {"source", "source_sel", "dest_sel", "es", "copy", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *source, *ssel = Py_None, *dsel = Py_None, *es = NULL, *part = NULL;
     PyArrayObject *arr = NULL;
     ha_index idx;
     PyObject *ret = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:write_direct", kwlist, &source, &ssel,
-                                     &dsel, &es) ||
+    int copy = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:write_direct", kwlist, &source, &ssel,
+                                     &dsel, &es, &copy) ||
         ha_oid_check_dataset(st, self) < 0 ||
         ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0 ||
         dataset_sel(self, dsel, &idx) < 0)
@@ -460,8 +468,9 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
         !(mtype = ha_type_from_descr(PyArray_DESCR(arr))))
         goto done;
-    /* Synchronous and contiguous: HDF5 reads the caller's array itself. */
-    int borrow = !core_es && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&
+    /* Synchronous (or copy=False) and contiguous: HDF5 reads the caller's
+     * array itself. */
+    int borrow = (!core_es || !copy) && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&
                  mtype->cls != HA_T_VLSTR;
     size_t nbytes = (size_t)PyArray_NBYTES(arr);
     void *buf = borrow ? PyArray_DATA(arr) : ha_stage_array(arr, mtype, &nbytes);
@@ -638,9 +647,9 @@ PyMethodDef ha_dataset_methods[] = {
     {"read_async", (PyCFunction)(void (*)(void))read_async, METH_VARARGS | METH_KEYWORDS,
      "read_async(key=(), es=DEFAULT, dtype=None, as_str=False) -> Future of the array"},
     {"write", (PyCFunction)(void (*)(void))write_sel, METH_VARARGS | METH_KEYWORDS,
-     "write(key, value, es=DEFAULT)"},
+     "write(key, value, es=DEFAULT, copy=True)"},
     {"write_direct", (PyCFunction)(void (*)(void))write_direct, METH_VARARGS | METH_KEYWORDS,
-     "write_direct(source, source_sel=None, dest_sel=None, es=DEFAULT)"},
+     "write_direct(source, source_sel=None, dest_sel=None, es=DEFAULT, copy=True)"},
     {"read_direct", (PyCFunction)(void (*)(void))read_direct, METH_VARARGS | METH_KEYWORDS,
      "read_direct(dest, source_sel=None, dest_sel=None, es=DEFAULT)"},
     {"resize", (PyCFunction)(void (*)(void))resize, METH_VARARGS | METH_KEYWORDS,

@@ -359,9 +359,17 @@ class Dataset(HLObject):
         """Read into the caller's array; with an event set, it is filled later."""
         self._id.read_direct(dest, source_sel, dest_sel, es=es)
 
-    def write_direct(self, source, source_sel=None, dest_sel=None, es=DEFAULT):
-        """Write from the caller's array (copied at once)."""
-        self._id.write_direct(source, source_sel, dest_sel, es=es)
+    def write_direct(self, source, source_sel=None, dest_sel=None, es=DEFAULT, copy=True):
+        """Write from the caller's array, copied at once; with copy=False a
+        C-contiguous array is used in place and must not change until the
+        write is done (es.wait())."""
+        self._id.write_direct(source, source_sel, dest_sel, es=es, copy=copy)
+
+    def write(self, key, value, es=DEFAULT, copy=True):
+        """d[key] = value with an explicit event set; copy=False uses an array
+        that already has the dataset's dtype and the selection's shape in
+        place (do not change it until the write is done)."""
+        self._id.write(key, value, es=es, copy=copy)
 
     def resize(self, size, axis=None, es=DEFAULT):
         """Change the shape (within maxshape); `shape` changes at once."""
