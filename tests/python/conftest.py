@@ -104,77 +104,39 @@ class IOBlocker:
         self.es.close()
 
 
-@pytest.fixture
-def io_blocker(tmp_path):
-    """Factory: io_blocker() -> an active IOBlocker (released at teardown)."""
+def _factory(tmp_path, cls, stem):
+    """Fixture body: a factory of `cls` holds, all finished at teardown."""
     made = []
 
     def make():
-        blk = IOBlocker(str(tmp_path / f"fifo{len(made)}"))
+        blk = cls(str(tmp_path / f"{stem}{len(made)}.fifo"))
         made.append(blk)
         return blk
 
+    return make, made
+
+
+@pytest.fixture
+def io_blocker(tmp_path):
+    """Factory: io_blocker() -> an active IOBlocker (released at teardown)."""
+    make, made = _factory(tmp_path, IOBlocker, "fifo")
     yield make
     for blk in made:
         blk.finish()
 
 
-FAILSAFE = FAILSAFE_SECONDS
-
-
-class EngineHold:
-    """Keeps the engine's I/O thread inside open() of a FIFO until release()."""
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.es = h5async.EventSet()
-        self.file = h5async.File(path, "r", es=self.es)
-        self._lock = threading.Lock()
-        self.released = False
-        self._timer = threading.Timer(FAILSAFE, self.release)
-        self._timer.daemon = True
-        self._timer.start()
+class EngineHold(IOBlocker):
+    """The same hold, as the semantics tests name it."""
 
     @property
     def held(self):
-        return self.es.num_in_progress == 1 and not self.released
-
-    def release(self):
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
-        self._timer.cancel()
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.001)
-        os.close(fd)
-
-    def finish(self):
-        self.release()
-        with contextlib.suppress(h5async.EventSetError):
-            self.es.wait()
-        self.file.es = None
-        with contextlib.suppress(h5async.EventSetError, OSError, ValueError):
-            self.file.close()
-        self.es.close()
+        return self.pending and not self.released
 
 
 @pytest.fixture
 def hold(tmp_path):
-    made = []
-
-    def make():
-        h = EngineHold(str(tmp_path / f"hold{len(made)}.fifo"))
-        made.append(h)
-        return h
-
+    """Factory: hold() -> an active EngineHold (released at teardown)."""
+    make, made = _factory(tmp_path, EngineHold, "hold")
     yield make
     for h in made:
         h.finish()

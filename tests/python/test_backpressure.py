@@ -9,8 +9,6 @@ second Python thread releases it only once stats() shows a staging wait
 figures are measured in a fresh interpreter, where stats()['staged_peak']
 and VmHWM start clean.
 """
-import contextlib
-import errno
 import os
 import subprocess
 import sys
@@ -24,40 +22,14 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import h5async
+from conftest import EngineHold, _factory
 
 FAILSAFE = 60.0
 SANITIZED = bool(os.environ.get("H5ASYNC_SANITIZED"))
 
 
-class EngineHold:
-    """Keeps the engine's I/O thread inside open() of a FIFO until release()."""
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.es = h5async.EventSet()
-        self.file = h5async.File(path, "r", es=self.es)
-        self._lock = threading.Lock()
-        self.released = False
-        self._timer = threading.Timer(FAILSAFE, self.release)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def release(self):
-        with self._lock:
-            if self.released:
-                return
-            self.released = True
-        self._timer.cancel()
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as exc:
-                if exc.errno != errno.ENXIO:
-                    raise
-                time.sleep(0.001)
-        os.close(fd)
+class BackpressureHold(EngineHold):
+    """An engine hold that can let go once a submitter waits for room."""
 
     def release_once_a_submitter_waits(self, stage_waits_before):
         """Start a thread that releases the engine as soon as stats() shows a
@@ -77,25 +49,10 @@ class EngineHold:
         t.start()
         return t, seen
 
-    def finish(self):
-        self.release()
-        with contextlib.suppress(h5async.EventSetError):
-            self.es.wait()
-        self.file.es = None
-        with contextlib.suppress(h5async.EventSetError, OSError, ValueError):
-            self.file.close()
-        self.es.close()
-
 
 @pytest.fixture
 def hold(tmp_path):
-    made = []
-
-    def make():
-        h = EngineHold(str(tmp_path / f"hold{len(made)}.fifo"))
-        made.append(h)
-        return h
-
+    make, made = _factory(tmp_path, BackpressureHold, "hold")
     yield make
     for h in made:
         h.finish()
