@@ -433,6 +433,10 @@ int ha_submit(ha_task *t)
 {
     pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
+    if (t->es && !ha_es_accepts_locked(t->es)) {
+        pthread_mutex_unlock(&eng.mu);
+        return HA_SUBMIT_ES_CLOSED;
+    }
     if (start_locked() < 0) {
         pthread_mutex_unlock(&eng.mu);
         return -1;
@@ -488,6 +492,10 @@ int ha_run(ha_task *t, double timeout)
         if (ha_submit(t) < 0)
             return -1;
         return ha_task_wait(t, timeout);
+    }
+    if (t->es && !ha_es_accepts_locked(t->es)) {
+        pthread_mutex_unlock(&eng.mu);
+        return HA_SUBMIT_ES_CLOSED;
     }
     /* Fast path: the engine is idle, run here without a thread hand-off. */
     eng.busy = 1;

@@ -18,8 +18,10 @@
 /*
  * Queue `t` (the engine takes its own reference).  Starts the engine on
  * first use.  The task must use no handle that ha_handle_check() rejects.
- * Returns 0, or -1 if the engine could not start (t is not queued).
+ * Returns 0; -1 if the engine could not start, HA_SUBMIT_ES_CLOSED if
+ * t->es was closed meanwhile (in both cases t is not queued).
  */
+#define HA_SUBMIT_ES_CLOSED (-2)
 int ha_submit(ha_task *t);
 
 /*
@@ -150,6 +152,7 @@ ha_task *ha_engine_queue_next(ha_task *t);
 int ha_engine_complete_cancelled_locked(ha_task *t);
 /* Event set bookkeeping (eventset.c), engine mutex held. */
 void ha_es_submit_locked(ha_eventset *es);
+int ha_es_accepts_locked(const ha_eventset *es);
 void ha_es_complete_locked(ha_eventset *es, ha_task *t);
 
 #endif

@@ -14,6 +14,7 @@ struct ha_eventset {
     unsigned gen;           /* engine generation it was made in */
     uint64_t in_progress;
     uint64_t op_counter;
+    int closed;             /* ha_es_close() succeeded: no new operations */
     ha_errlist errors;
 };
 
@@ -45,6 +46,32 @@ void ha_es_unref(ha_eventset *es)
     ha_errlist_clear(&es->errors);
     free(es);
 }
+
+void ha_es_unrefp(ha_eventset **esp)
+{
+    ha_es_unref(*esp);
+    *esp = NULL;
+}
+
+int ha_es_close(ha_eventset *es)
+{
+    ha_engine_lock();
+    if (!es->in_progress)
+        es->closed = 1;
+    int closed = es->closed;
+    ha_engine_unlock();
+    return closed;
+}
+
+int ha_es_closed(ha_eventset *es)
+{
+    ha_engine_lock();
+    int closed = es->closed;
+    ha_engine_unlock();
+    return closed;
+}
+
+int ha_es_accepts_locked(const ha_eventset *es) { return !es->closed; }
 
 void ha_es_submit_locked(ha_eventset *es)
 {

@@ -18,6 +18,18 @@ ha_eventset *ha_es_new(void);
 ha_eventset *ha_es_ref(ha_eventset *es);
 void ha_es_unref(ha_eventset *es);
 
+/* For `__attribute__((cleanup))`: drop the reference *esp holds, if any. */
+void ha_es_unrefp(ha_eventset **esp);
+
+/*
+ * Close `es` if nothing of it is in progress: returns 1 once it is closed
+ * (also when it already was), 0 if operations are still in progress (wait
+ * and try again).  A closed set accepts no new operation: ha_submit()
+ * refuses it, so nothing can be added that nobody would ever wait for.
+ */
+int ha_es_close(ha_eventset *es);
+int ha_es_closed(ha_eventset *es);
+
 /* Whether `es` was inherited from the parent of a fork(): its operations
  * belong to the parent and never complete here. */
 int ha_es_inherited(const ha_eventset *es);

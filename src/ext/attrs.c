@@ -39,7 +39,7 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
     PyObject *name, *value, *es = NULL, *dtobj = Py_None, *shape = Py_None, *ret = NULL;
     PyArray_Descr *dtype = NULL;
     PyArrayObject *arr = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     ha_task *t = NULL;
     int empty = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOOp:write_attr", kwlist, &name, &value, &es,
@@ -131,7 +131,7 @@ static PyObject *attr_read_async(ObjectID *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"name", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *es = NULL, *fut = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:attr_read_async", kwlist, &name, &es) ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;

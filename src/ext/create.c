@@ -245,7 +245,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     PyArrayObject *data = NULL;
     ha_task *t = NULL;
     ObjectID *o = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     const char *uname;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO:create_dataset", kwlist, &name,
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,

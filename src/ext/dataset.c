@@ -199,7 +199,7 @@ static PyObject *read_async(ObjectID *self, PyObject *args, PyObject *kw)
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *key = NULL, *es = NULL, *dtype = NULL, *arr = NULL, *fut = NULL;
     int as_str = 0;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|OOOp:read_async", kwlist, &key, &es, &dtype,
                                      &as_str) ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
@@ -398,7 +398,7 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "cannot write to an empty dataset");
         return NULL;
     }
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
         ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
         return NULL;
@@ -450,6 +450,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     ha_index idx;
     PyObject *ret = NULL;
     int copy = 1;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:write_direct", kwlist, &source, &ssel,
                                      &dsel, &es, &copy) ||
         ha_oid_check_dataset(st, self) < 0 ||
@@ -463,7 +464,6 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
         broadcast_error(arr, &idx);
         goto done;
     }
-    ha_eventset *core_es;
     ha_type *mtype = NULL;
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
         !(mtype = ha_type_from_descr(PyArray_DESCR(arr))))
@@ -506,7 +506,7 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *dest, *ssel = Py_None, *dsel = Py_None, *es = NULL;
     ha_index fidx, midx;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOO:read_direct", kwlist, &dest, &ssel,
                                      &dsel, &es) ||
         ha_oid_check_dataset(st, self) < 0 || dataset_sel(self, ssel, &fidx) < 0 ||
@@ -575,7 +575,7 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"size", "axis", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *size, *axis = Py_None, *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     ha_extent ne;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:resize", kwlist, &size, &axis, &es) ||
         ha_oid_check_dataset(st, self) < 0 ||

@@ -35,7 +35,7 @@ ha_eventset *ha_es_from_py(ha_state *st, PyObject *obj)
         PyErr_SetString(PyExc_ValueError, INHERITED);
         return NULL;
     }
-    return e->es;
+    return ha_es_ref(e->es);
 }
 
 static PyObject *es_new(PyTypeObject *type, PyObject *args, PyObject *kw)
@@ -67,21 +67,25 @@ static int check_open(EventSetObject *self)
     return 0;
 }
 
-static PyObject *raise_errors(EventSetObject *self)
+/* Raise the errors nobody retrieved as one EventSetError: returns 1 with
+ * it set, 0 when there were none (another thread may have taken them). */
+static int raise_errors(EventSetObject *self, ha_eventset *es)
 {
     size_t n = 0;
-    ha_error **errs = ha_es_take_errors(self->es, &n);
+    ha_error **errs = ha_es_take_errors(es, &n);
     if (!n)
-        return NULL;
+        return 0;
     ha_exc_raise_group(ha_state_of((PyObject *)self), errs, n);
     for (size_t i = 0; i < n; i++)
         ha_error_unref(errs[i]);
     free(errs);
-    return NULL;
+    return 1;
 }
 
-/* Wait up to `timeout` (< 0 forever) with Ctrl-C honoured. */
-static int wait_es(EventSetObject *self, double timeout, uint64_t *left)
+/* Wait up to `timeout` (< 0 forever) with Ctrl-C honoured.  The caller
+ * holds its own reference to `es`: while the GIL is released another
+ * thread may close the EventSet. */
+static int wait_es(ha_eventset *es, double timeout, uint64_t *left)
 {
     double deadline = timeout < 0 ? -1 : ha_now() + timeout;
     for (;;) {
@@ -91,7 +95,7 @@ static int wait_es(EventSetObject *self, double timeout, uint64_t *left)
             slice = rem < slice ? (rem > 0 ? rem : 0) : slice;
         }
         Py_BEGIN_ALLOW_THREADS
-        *left = ha_es_wait(self->es, slice);
+        *left = ha_es_wait(es, slice);
         Py_END_ALLOW_THREADS
         if (*left == 0 || (deadline >= 0 && ha_now() >= deadline))
             return 0;
@@ -120,17 +124,26 @@ static PyObject *es_wait(EventSetObject *self, PyObject *args, PyObject *kw)
         if (timeout > 3.2e7)
             timeout = -1;
     }
+    /* Our own reference: a done-callback run by ha_reap_python() or another
+     * thread may close this EventSet while we wait.  The waiter still gets
+     * the outcome of the operations it waited for. */
+    HA_ES_AUTO ha_eventset *es = ha_es_ref(self->es);
     uint64_t left = 0;
-    if (wait_es(self, timeout, &left) < 0)
+    if (wait_es(es, timeout, &left) < 0)
         return NULL;
     ha_reap_python();
-    ha_es_counts c;
-    ha_es_counts_get(self->es, &c);
-    if (c.failed)
-        return raise_errors(self);
+    if (raise_errors(self, es))
+        return NULL;
     return PyLong_FromUnsignedLongLong(left);
 }
 
+/*
+ * close() from any thread or callback: waits for what is in progress, then
+ * raises the failures nobody retrieved (the set stays open so they can be
+ * seen), or closes the set.  A concurrent close() that won the race makes
+ * this one a no-op; operations submitted while we waited are waited for
+ * too, because a closed set must never hold work nobody will wait for.
+ */
 static PyObject *es_close(EventSetObject *self, PyObject *unused)
 {
     (void)unused;
@@ -142,19 +155,21 @@ static PyObject *es_close(EventSetObject *self, PyObject *unused)
         self->es = NULL;
         Py_RETURN_NONE;
     }
-    /* Closing never drops work: wait for what is in flight first. */
-    uint64_t left = 0;
-    if (wait_es(self, -1, &left) < 0)
-        return NULL;
-    ha_reap_python();
-    ha_es_counts c;
-    ha_es_counts_get(self->es, &c);
-    if (c.failed) {
-        raise_errors(self);
-        return NULL;
+    HA_ES_AUTO ha_eventset *es = ha_es_ref(self->es);
+    for (;;) {
+        uint64_t left = 0;
+        if (wait_es(es, -1, &left) < 0)
+            return NULL;
+        ha_reap_python();
+        if (self->es != es)
+            Py_RETURN_NONE; /* closed by another thread or a callback */
+        if (raise_errors(self, es))
+            return NULL;
+        if (ha_es_close(es))
+            break;
     }
-    ha_es_unref(self->es);
     self->es = NULL;
+    ha_es_unref(es); /* the EventSet's own reference; ours goes on return */
     Py_RETURN_NONE;
 }
 
@@ -164,7 +179,8 @@ static PyObject *es_cancel(EventSetObject *self, PyObject *unused)
     if (check_open(self) < 0)
         return NULL;
     size_t not_cancelled = 0;
-    ha_es_cancel(self->es, &not_cancelled);
+    HA_ES_AUTO ha_eventset *es = ha_es_ref(self->es); /* callbacks may close it */
+    ha_es_cancel(es, &not_cancelled);
     ha_reap_python();
     return PyLong_FromSize_t(not_cancelled);
 }

@@ -116,7 +116,7 @@ PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
         PyErr_Format(PyExc_ValueError, "Unknown driver type \"%s\"", driver);
         return NULL;
     }
-    ha_eventset *core_es = ha_es_from_py(st, es);
+    HA_ES_AUTO ha_eventset *core_es = ha_es_from_py(st, es);
     if (!core_es && PyErr_Occurred())
         return NULL;
     /* str, bytes or os.PathLike, as the file system sees it. */
@@ -167,7 +167,7 @@ PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:close", kwlist, &es))
         return NULL;
     if (self->kind != HA_OBJ_FILE) {
@@ -204,7 +204,7 @@ PyObject *ha_file_flush(ObjectID *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:flush", kwlist, &es) ||
         ha_oid_check(st, self) < 0 || ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;

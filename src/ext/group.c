@@ -67,7 +67,7 @@ static PyObject *create_group(ObjectID *self, PyObject *args, PyObject *kw)
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *es = NULL, *track = Py_None, *n = NULL, *path = NULL;
     ObjectID *o = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:create_group", kwlist, &name, &es, &track) ||
         ha_oid_check_writable(st, self, PyExc_ValueError, "create group") < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
@@ -209,7 +209,7 @@ PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkin
     static char *kwlist[] = {"name", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete", kwlist, &name, &es) ||
         ha_oid_check_writable(st, self, PyExc_KeyError, what) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)

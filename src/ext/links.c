@@ -39,7 +39,7 @@ static PyObject *link_hard(ObjectID *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"name", "target", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *target, *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!|O:link_hard", kwlist, &name,
                                      st->ObjectIDType, &target, &es))
         return NULL;
@@ -61,7 +61,7 @@ static PyObject *link_soft(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "path", "es", NULL};
     PyObject *name, *path, *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:link_soft", kwlist, &name, &path, &es))
         return NULL;
     ha_task *t = link_task(self, HA_OP_LINK_SOFT, name, es, &core_es, "create link");
@@ -76,7 +76,7 @@ static PyObject *link_external(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "filename", "path", "es", NULL};
     PyObject *name, *filename, *path, *es = NULL, *fs = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|O:link_external", kwlist, &name, &filename,
                                      &path, &es) ||
         !PyUnicode_FSDecoder(filename, &fs))
@@ -115,7 +115,7 @@ static PyObject *move(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"source", "dest", "es", NULL};
     PyObject *src, *dst, *es = NULL;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:move", kwlist, &src, &dst, &es))
         return NULL;
     ha_task *t = link_task(self, HA_OP_LINK_MOVE, src, es, &core_es, "move");
@@ -134,7 +134,7 @@ static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *src, *dest, *dname, *es = NULL;
     int flags = 0;
-    ha_eventset *core_es;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!O|iO:copy", kwlist, &src, st->ObjectIDType,
                                      &dest, &dname, &flags, &es))
         return NULL;

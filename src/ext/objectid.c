@@ -220,8 +220,12 @@ static int set_es(ObjectID *o, PyObject *v, void *c)
 {
     (void)c;
     ha_state *st = ha_state_of((PyObject *)o);
-    if (v && v != Py_None && !ha_es_from_py(st, v))
-        return -1;
+    if (v && v != Py_None) {
+        ha_eventset *core = ha_es_from_py(st, v);
+        if (!core)
+            return -1;
+        ha_es_unref(core);
+    }
     ObjectID *f = ha_oid_file(o);
     Py_XSETREF(f->es, v && v != Py_None ? Py_NewRef(v) : NULL);
     return 0;

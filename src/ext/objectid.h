@@ -54,7 +54,8 @@ int ha_oid_check_writable(ha_state *st, ObjectID *o, PyObject *exc, const char *
 /*
  * The event set to use for an operation given `es` (NULL: not given): the
  * file's default when not given, none for None.  Returns 0 and sets *out
- * (NULL means synchronous), or -1 with an exception.
+ * to a new reference (NULL means synchronous), or -1 with an exception.
+ * Declare *out HA_ES_AUTO (eventset_type.h) so that it is always released.
  */
 int ha_oid_resolve_es(ha_state *st, ObjectID *o, PyObject *es, ha_eventset **out);
 

@@ -108,7 +108,13 @@ int ha_queue(ha_state *st, ha_task *t, ha_eventset *es)
         return -1;
     if (es)
         t->es = ha_es_ref(es);
-    if (ha_submit(t) < 0) {
+    int rc = ha_submit(t);
+    if (rc == HA_SUBMIT_ES_CLOSED) {
+        /* Closed by another thread or by a callback run above. */
+        PyErr_SetString(PyExc_ValueError, "the event set is closed");
+        return -1;
+    }
+    if (rc < 0) {
         PyErr_SetString(PyExc_RuntimeError, "h5async: cannot start the I/O thread");
         return -1;
     }
