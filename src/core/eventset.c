@@ -14,6 +14,7 @@ struct ha_eventset {
     unsigned gen;           /* engine generation it was made in */
     uint64_t in_progress;
     uint64_t op_counter;
+    uint64_t cancelled;
     int closed;             /* ha_es_close() succeeded: no new operations */
     ha_errlist errors;
 };
@@ -109,6 +110,7 @@ void ha_es_counts_get(ha_eventset *es, ha_es_counts *out)
     out->in_progress = es->in_progress;
     out->op_counter = es->op_counter;
     out->failed = ha_errlist_pending(&es->errors);
+    out->cancelled = es->cancelled;
     ha_engine_unlock();
 }
 
@@ -141,6 +143,7 @@ size_t ha_es_cancel(ha_eventset *es, size_t *not_cancelled)
         }
         t = next;
     }
+    es->cancelled += n;
     if (not_cancelled)
         *not_cancelled = es->in_progress;
     ha_engine_unlock();

@@ -44,6 +44,7 @@ typedef struct {
     uint64_t in_progress;
     uint64_t op_counter;    /* operations ever submitted with this set */
     uint64_t failed;        /* failures not yet taken */
+    uint64_t cancelled;     /* operations ha_es_cancel() ever cancelled */
 } ha_es_counts;
 
 void ha_es_counts_get(ha_eventset *es, ha_es_counts *out);

@@ -215,6 +215,8 @@ static PyObject *es_counts(EventSetObject *self, void *which)
         return PyLong_FromUnsignedLongLong(c.in_progress);
     case 1:
         return PyLong_FromUnsignedLongLong(c.op_counter);
+    case 3:
+        return PyLong_FromUnsignedLongLong(c.cancelled);
     default:
         return PyBool_FromLong(c.failed != 0);
     }
@@ -271,7 +273,10 @@ static PyMethodDef es_methods[] = {
     {"close", (PyCFunction)es_close, METH_NOARGS,
      "Wait for pending operations, then release the event set."},
     {"cancel", (PyCFunction)es_cancel, METH_NOARGS,
-     "Cancel queued operations; returns how many could not be cancelled."},
+     "cancel() -> int\n\nCancel the operations of this set that have not started and\n"
+     "return how many are still in progress (started ones finish).  Does not\n"
+     "wait.  num_cancelled counts what was cancelled; cancelled operations\n"
+     "are not failures.  Closes (file close) are never cancelled."},
     {"__enter__", es_enter, METH_NOARGS, NULL},
     {"__exit__", (PyCFunction)es_exit, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL},
@@ -281,6 +286,8 @@ static PyGetSetDef es_getset[] = {
     {"num_in_progress", (getter)es_counts, NULL, "operations not finished", (void *)0},
     {"op_counter", (getter)es_counts, NULL, "operations ever submitted", (void *)1},
     {"op_failed", (getter)es_counts, NULL, "whether an unretrieved failure exists", (void *)2},
+    {"num_cancelled", (getter)es_counts, NULL,
+     "operations cancel() ever cancelled (awaiting never cancels)", (void *)3},
     {"errors", (getter)es_take_errors, NULL,
      "take the exceptions of failed operations (clears them)", NULL},
     {"closed", (getter)es_closed, NULL, "whether close() was called", NULL},

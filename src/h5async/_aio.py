@@ -108,9 +108,10 @@ def awaitable(obj):
     """What `await obj` iterates, for an h5async Future or EventSet."""
     loop = asyncio.get_running_loop()
     afut = loop.create_future()
-    # Cancelling the awaiting task cancels what has not started; what has
-    # started finishes safely (its buffers stay held by the engine).
-    afut.add_done_callback(lambda f: obj.cancel() if f.cancelled() else None)
+    # Awaiting is observation: cancelling the awaiting task (or a
+    # wait_for() timeout) leaves the operations queued, and they complete
+    # as if nobody had awaited them.  Only es.cancel() / Future.cancel()
+    # cancel I/O, and they say what they cancelled.
     if isinstance(obj, _h5async.EventSet):
         if obj.num_in_progress == 0:
             _settle_eventset(obj, afut)

@@ -330,7 +330,9 @@ class Dataset(HLObject):
 
     async def awrite(self, key, value):
         """Coroutine: write `value` at `key` (copied at once); returns when
-        it is in the file, raising its failure if any."""
+        it is in the file, raising its failure if any.  Cancelling the
+        awaiting task does not cancel the write: it still completes, and a
+        failure is then raised by the file's close()."""
         es = _h5async.EventSet()
         self._id.write(key, value, es=es)
         await es

@@ -238,8 +238,11 @@ def test_a_loop_stays_responsive_while_waiting(dfile):
 
 
 # ---------------------------------------------------------------- cancellation
+# Awaiting is observation (issue 10, point 4): cancelling the awaiting task
+# or a wait_for() timeout never cancels I/O; only es.cancel() and
+# Future.cancel() do.
 
-def test_cancelling_a_task_cancels_its_queued_read(dfile):
+def test_cancelling_a_task_leaves_its_queued_read_to_complete(dfile):
     d = dfile["x"]
     es = h5async.EventSet()
 
@@ -257,13 +260,13 @@ def test_cancelling_a_task_cancels_its_queued_read(dfile):
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
-            assert queued.cancelled() is True
+            assert queued.cancelled() is False
             assert_array_equal(await slow, DATA)
-        assert await es == 0                     # a cancellation is no failure
+            assert_array_equal(await queued, DATA[0:3])
+        assert await es == 0
 
     run(main())
     es.close()
-    assert_array_equal(d[0:3], DATA[0:3])
 
 
 def test_cancelling_a_task_whose_read_started_lets_it_finish(dfile):
@@ -294,7 +297,7 @@ def test_cancelling_a_task_whose_read_started_lets_it_finish(dfile):
     es.close()
 
 
-def test_wait_for_timeout_cancels_a_queued_read(dfile, hold):
+def test_wait_for_timeout_leaves_a_queued_read_to_complete(dfile, hold):
     d = dfile["x"]
     es = h5async.EventSet()
 
@@ -303,16 +306,16 @@ def test_wait_for_timeout_cancels_a_queued_read(dfile, hold):
         fut = d.read(np.s_[1], es=es)
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(fut, 0.05)
-        assert fut.cancelled()
+        assert not fut.cancelled()
         h.release()
         assert await es == 0
-        assert_array_equal(await d.aread(np.s_[1]), DATA[1])
+        assert_array_equal(fut.result(timeout=FAILSAFE), DATA[1])
 
     run(main())
     es.close()
 
 
-def test_cancelling_a_task_awaiting_awrite_cancels_the_queued_write(dfile, hold, path):
+def test_cancelling_a_task_awaiting_awrite_still_writes(dfile, hold):
     d = dfile["x"]
 
     async def main():
@@ -324,12 +327,37 @@ def test_cancelling_a_task_awaiting_awrite_cancels_the_queued_write(dfile, hold,
         with pytest.raises(asyncio.CancelledError):
             await task
         h.release()
-        assert_array_equal(await d.aread(np.s_[2]), DATA[2])  # never written
+        assert_array_equal(await d.aread(np.s_[2]), np.zeros(100, "i8"))
 
     run(main())
 
 
-def test_cancelling_a_task_awaiting_an_eventset_cancels_its_queued_work(dfile, hold):
+def test_wait_for_timeout_on_an_eventset_loses_no_write(dfile, hold):
+    d = dfile["x"]
+    es = h5async.EventSet()
+
+    async def main():
+        h = hold()
+        for i in range(40):
+            d.write_direct(np.full(100, -i, "i8"), dest_sel=np.s_[i], es=es)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(es, 0.01)
+        task = asyncio.ensure_future(_await(es))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert es.num_in_progress == 40 and es.num_cancelled == 0
+        h.release()
+        assert await es == 0
+        expect = -np.repeat(np.arange(40), 100).reshape(40, 100)
+        assert_array_equal(await d.aread(), expect)
+
+    run(main())
+    es.close()
+
+
+def test_only_an_explicit_cancel_cancels_and_says_how_many(dfile, hold):
     d = dfile["x"]
     es = h5async.EventSet()
 
@@ -337,14 +365,12 @@ def test_cancelling_a_task_awaiting_an_eventset_cancels_its_queued_work(dfile, h
         h = hold()
         for i in range(5):
             d.write_direct(np.full(100, -i, "i8"), dest_sel=np.s_[i], es=es)
-        task = asyncio.ensure_future(_await(es))
-        await asyncio.sleep(0)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert es.num_in_progress == 0  # all five were still queued: cancelled
+        assert es.num_in_progress == 5
+        assert es.num_cancelled == 0
+        assert es.cancel() == 0          # none left in progress: all five cancelled
+        assert es.num_in_progress == 0 and es.num_cancelled == 5
         h.release()
-        assert await es == 0
+        assert await es == 0             # a cancellation is no failure
         assert_array_equal(await d.aread(np.s_[0:5]), DATA[0:5])
 
     run(main())
