@@ -87,6 +87,11 @@ static const char *task_path(ha_task *t)
 
 int ha_op_fail(ha_task *t)
 {
+    return ha_op_fail_as(t, ha_op_name(t->op));
+}
+
+int ha_op_fail_as(ha_task *t, const char *op)
+{
     if (!t->error) {
         char buf[1024];
         const char *path = task_path(t);
@@ -101,7 +106,7 @@ int ha_op_fail(ha_task *t)
                 snprintf(buf, sizeof buf, "%s/%s", t->obj->path, t->name);
             path = buf;
         }
-        t->error = ha_error_capture(ha_op_name(t->op), path);
+        t->error = ha_error_capture(op, path);
     } else {
         H5Eclear2(H5E_DEFAULT);
     }

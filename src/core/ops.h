@@ -18,6 +18,9 @@ hid_t ha_op_need(ha_task *t, ha_handle *h);
 
 /* Record HDF5's current error stack as t's failure; returns -1. */
 int ha_op_fail(ha_task *t);
+/* The same, naming the failed step `op` (an ha_op_name()) rather than t's
+ * operation, where h5py would have failed in that other call. */
+int ha_op_fail_as(ha_task *t, const char *op);
 
 /* Record a failure of our own; returns -1. */
 int ha_op_fail_code(ha_task *t, ha_ecode code, const char *msg);

@@ -103,7 +103,10 @@ int ha_op_obj_info(ha_task *t)
 
 /*
  * h5py's `name in group`: every component of the path must be a link, and
- * the last must lead to an object (a dangling soft link is not "in").
+ * every one but the last must lead to a group (H5Lexists of the longer
+ * prefixes checks that).  The last link itself is not followed, so a
+ * dangling soft link or an external link to a missing file is "in"
+ * (h5py's h5g._path_valid); trailing slashes do not count.
  */
 int ha_op_link_exists(ha_task *t)
 {
@@ -120,6 +123,8 @@ int ha_op_link_exists(ha_task *t)
     if (!path)
         return ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
     size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
     int exists = 1;
     for (size_t i = 1; i <= len && exists; i++) {
         if (path[i] != '/' && path[i] != '\0')
@@ -127,8 +132,6 @@ int ha_op_link_exists(ha_task *t)
         char saved = path[i];
         path[i] = '\0';
         htri_t r = H5Lexists(loc, path, H5P_DEFAULT);
-        if (r > 0 && saved == '\0')
-            r = H5Oexists_by_name(loc, path, H5P_DEFAULT);
         path[i] = saved;
         if (r < 0)
             H5Eclear2(H5E_DEFAULT);

@@ -103,10 +103,37 @@ int ha_op_link_move(ha_task *t)
     return rc < 0 ? -1 : 0;
 }
 
+/*
+ * Without a destination name the copy is named after the source object, as
+ * h5py names it: the last component of the name HDF5 gives the opened
+ * object (H5Iget_name).  h5py opens the source to find it, so a missing
+ * source then fails as opening does, with KeyError rather than copy's
+ * RuntimeError.
+ */
+static int name_from_source(ha_task *t, hid_t src)
+{
+    hid_t o = H5Oopen(src, t->name, H5P_DEFAULT);
+    if (o < 0)
+        return ha_op_fail_as(t, "open_object");
+    ssize_t n = H5Iget_name(o, NULL, 0);
+    char *full = n < 0 ? NULL : malloc((size_t)n + 1);
+    if (full && H5Iget_name(o, full, (size_t)n + 1) < 0) {
+        free(full);
+        full = NULL;
+    }
+    ha_close_obj(o);
+    if (!full)
+        return n < 0 ? ha_op_fail(t) : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+    const char *base = strrchr(full, '/');
+    t->name2 = strdup(base && base[1] ? base + 1 : full);
+    free(full);
+    return t->name2 ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+}
+
 int ha_op_obj_copy(ha_task *t)
 {
     hid_t src = ha_op_need(t, t->obj), dst = src < 0 ? -1 : ha_op_need(t, t->obj2);
-    if (dst < 0)
+    if (dst < 0 || (!t->name2 && name_from_source(t, src) < 0))
         return -1;
     hid_t ocpypl = H5Pcreate(H5P_OBJECT_COPY), lcpl = ha_lcpl_intermediate();
     herr_t rc = -1;

@@ -44,7 +44,7 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
     int empty = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOOp:write_attr", kwlist, &name, &value, &es,
                                      &dtobj, &shape, &empty) ||
-        ha_oid_check_writable(st, self, PyExc_OSError, "create attribute") < 0 ||
+        ha_oid_check_writable(st, self, HA_OP_ATTR_WRITE) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     if (dtobj != Py_None && !PyArray_DescrConverter(dtobj, &dtype))
@@ -147,6 +147,10 @@ static PyObject *attr_read_async(ObjectID *self, PyObject *args, PyObject *kw)
 
 static PyObject *attr_contains(ObjectID *self, PyObject *name)
 {
+    /* H5Aexists refuses an empty name, and h5py passes that on. */
+    if (ha_is_empty_name(name))
+        return ha_exc_call(ha_state_of((PyObject *)self), HA_E_VALUE, HA_OP_ATTR_EXISTS, "",
+                           "no attribute name");
     return ha_ask_bool(self, HA_OP_ATTR_EXISTS, name);
 }
 
@@ -158,7 +162,7 @@ static PyObject *attr_names(ObjectID *self, PyObject *unused)
 
 static PyObject *attr_delete(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    return ha_delete_named(self, args, kw, HA_OP_ATTR_DELETE, "delete attribute");
+    return ha_delete_named(self, args, kw, HA_OP_ATTR_DELETE);
 }
 
 PyMethodDef ha_attrs_methods[] = {

@@ -17,7 +17,8 @@ static inline ha_task *ha_new_task(ha_opkind op)
 
 /*
  * An HDF5 object or attribute name from str or bytes, as a new str, or
- * NULL with TypeError/ValueError.  `*utf8` (optional) borrows its UTF-8.
+ * NULL with TypeError (h5py's "A name should be string or bytes, not ...")
+ * or ValueError.  `*utf8` (optional) borrows its UTF-8.
  */
 PyObject *ha_name_arg(PyObject *name, const char **utf8);
 
@@ -36,12 +37,14 @@ ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name);
 /* The names a LINK_LIST / ATTR_LIST task returned, as a list of str. */
 PyObject *ha_names_list(ha_task *t);
 
-/* `name in obj` through a query op (False for '' and non-strings). */
+/* `name in obj` through a query op; TypeError for a name that is neither
+ * str nor bytes, as h5py. */
 PyObject *ha_ask_bool(ObjectID *self, ha_opkind op, PyObject *name);
+/* Whether `name` is '' or b''. */
+int ha_is_empty_name(PyObject *name);
 /* The names a listing op returns. */
 PyObject *ha_ask_names(ObjectID *self, ha_opkind op);
 /* delete(name, es=DEFAULT) through `op`, checked for write intent. */
-PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op,
-                          const char *what);
+PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op);
 
 #endif

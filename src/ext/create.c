@@ -251,7 +251,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
                                      &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
                                      &a.fletcher32, &a.track_order, &a.es) ||
-        ha_oid_check_writable(st, self, PyExc_ValueError, "create dataset") < 0 ||
+        ha_oid_check_writable(st, self, HA_OP_DSET_CREATE) < 0 ||
         ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
         return NULL;
     if (a.dtype != Py_None && !PyArray_DescrConverter(a.dtype, &dtype))

@@ -304,6 +304,41 @@ static PyArrayObject *borrowable(PyObject *value, PyArray_Descr *dtype, const ha
     return (PyArrayObject *)Py_NewRef(value);
 }
 
+/*
+ * `value` as an array ready to be cast to `dtype`, as h5py converts it.
+ * h5py hands numpy a value that is not an array together with the
+ * dataset's type when that is a number, so numpy's errors are h5py's
+ * ('abc' into integers: ValueError; 300 into uint8: OverflowError).  An
+ * array h5py gives to HDF5, which has no conversion from text or complex to
+ * numbers: TypeError for str (no HDF5 type at all), and for bytes and
+ * complex the OSError of its failed write, from the table in errors.c.
+ */
+static PyArrayObject *convertible(PyObject *value, PyArray_Descr *dtype)
+{
+    char to = dtype->kind;
+    int number = to && strchr("biufc", to);
+    if (!PyArray_Check(value) && number) {
+        Py_INCREF(dtype);
+        return (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
+    }
+    PyArrayObject *src = (PyArrayObject *)PyArray_FROM_O(value);
+    char from = src ? PyArray_DESCR(src)->kind : 0;
+    if (!src || !number || !(from == 'U' || from == 'S' || (from == 'c' && to != 'c')))
+        return src;
+    if (from == 'U') {
+        PyErr_Format(PyExc_TypeError, "No conversion path for dtype: %R -> %R",
+                     (PyObject *)PyArray_DESCR(src), (PyObject *)dtype);
+    } else {
+        PyObject *msg = PyUnicode_FromFormat("no conversion path for dtype: %R -> %R",
+                                             (PyObject *)PyArray_DESCR(src), (PyObject *)dtype);
+        if (msg && PyUnicode_AsUTF8(msg))
+            ha_exc_call(NULL, HA_E_TYPE, HA_OP_DSET_WRITE, "", PyUnicode_AsUTF8(msg));
+        Py_XDECREF(msg);
+    }
+    Py_DECREF(src);
+    return NULL;
+}
+
 /* Convert `value` to `dtype` and broadcast it to the selection's shape,
  * staged in a new buffer. */
 void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
@@ -328,19 +363,8 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
             dims[rank++] = PyLong_AsSsize_t(PyTuple_Check(shape) ? PyTuple_GET_ITEM(shape, i) : shape);
         dtype = subarr->base;
     }
-    /* Convert as h5py does (unsafe casts allowed), but text never becomes
-     * numbers and complex never loses its imaginary part. */
-    src = (PyArrayObject *)PyArray_FROM_O(value);
-    if (!src)
+    if (!(src = convertible(value, dtype)))
         return NULL;
-    char from = PyArray_DESCR(src)->kind, to = dtype->kind;
-    if (((from == 'U' || from == 'S') && strchr("biufc", to)) ||
-        (from == 'c' && strchr("biuf", to))) {
-        PyErr_Format(PyExc_TypeError, "No conversion path for dtype: %R -> %R",
-                     (PyObject *)PyArray_DESCR(src), (PyObject *)dtype);
-        Py_DECREF(src);
-        return NULL;
-    }
     Py_INCREF(dtype);
     Py_SETREF(src, (PyArrayObject *)PyArray_FromAny((PyObject *)src, dtype, 0, 0,
                                                     NPY_ARRAY_FORCECAST, NULL));
@@ -392,7 +416,7 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
     size_t nbytes = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|Op:write", kwlist, &key, &value, &es, &copy) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0)
+        ha_oid_check_writable(st, self, HA_OP_DSET_WRITE) < 0)
         return NULL;
     if (self->ext.null) {
         PyErr_SetString(PyExc_ValueError, "cannot write to an empty dataset");
@@ -454,7 +478,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOp:write_direct", kwlist, &source, &ssel,
                                      &dsel, &es, &copy) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, PyExc_OSError, "write to dataset") < 0 ||
+        ha_oid_check_writable(st, self, HA_OP_DSET_WRITE) < 0 ||
         dataset_sel(self, dsel, &idx) < 0)
         return NULL;
     part = ssel == Py_None ? Py_NewRef(source) : PyObject_GetItem(source, ssel);
@@ -579,7 +603,7 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
     ha_extent ne;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:resize", kwlist, &size, &axis, &es) ||
         ha_oid_check_dataset(st, self) < 0 ||
-        ha_oid_check_writable(st, self, PyExc_OSError, "resize dataset") < 0 ||
+        ha_oid_check_writable(st, self, HA_OP_DSET_RESIZE) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     if (!self->dcpl.chunked) {

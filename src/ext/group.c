@@ -11,8 +11,8 @@ PyObject *ha_name_arg(PyObject *name, const char **utf8)
     else if (PyBytes_Check(name))
         s = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name), "strict");
     else {
-        PyErr_Format(PyExc_TypeError, "Accessing a group is done with bytes or str, not %.100s",
-                     Py_TYPE(name)->tp_name);
+        PyErr_Format(PyExc_TypeError, "A name should be string or bytes, not %R",
+                     (PyObject *)Py_TYPE(name));
         return NULL;
     }
     if (!s)
@@ -69,7 +69,7 @@ static PyObject *create_group(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = NULL;
     HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:create_group", kwlist, &name, &es, &track) ||
-        ha_oid_check_writable(st, self, PyExc_ValueError, "create group") < 0 ||
+        ha_oid_check_writable(st, self, HA_OP_GROUP_CREATE) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_GROUP_CREATE, name, &n);
@@ -121,6 +121,9 @@ static PyObject *open_obj(ObjectID *self, PyObject *name)
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *n = NULL, *path = NULL;
     ObjectID *o = NULL;
+    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+        return PyErr_Format(PyExc_TypeError, "Accessing a group is done with bytes or str, not %R",
+                            (PyObject *)Py_TYPE(name)); /* h5py's words for g[name] */
     ha_task *t = ha_named_task(st, self, HA_OP_OBJ_OPEN, name, &n);
     if (!t)
         return NULL;
@@ -181,10 +184,16 @@ PyObject *ha_names_list(ha_task *t)
     return list;
 }
 
+int ha_is_empty_name(PyObject *name)
+{
+    return (PyUnicode_Check(name) && PyUnicode_GET_LENGTH(name) == 0) ||
+           (PyBytes_Check(name) && PyBytes_GET_SIZE(name) == 0);
+}
+
 PyObject *ha_ask_bool(ObjectID *self, ha_opkind op, PyObject *name)
 {
-    if ((!PyUnicode_Check(name) && !PyBytes_Check(name)) || !PyObject_Length(name))
-        Py_RETURN_FALSE; /* as h5py: nothing is named '' or a non-string */
+    if (!PyUnicode_Check(name) && !PyBytes_Check(name))
+        return ha_name_arg(name, NULL); /* TypeError */
     ha_task *t = ha_ask(self, op, name);
     if (!t)
         return NULL;
@@ -203,15 +212,14 @@ PyObject *ha_ask_names(ObjectID *self, ha_opkind op)
     return r;
 }
 
-PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op,
-                          const char *what)
+PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkind op)
 {
     static char *kwlist[] = {"name", "es", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *es = NULL;
     HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O:delete", kwlist, &name, &es) ||
-        ha_oid_check_writable(st, self, PyExc_KeyError, what) < 0 ||
+        ha_oid_check_writable(st, self, op) < 0 ||
         ha_oid_resolve_es(st, self, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, op, name, NULL);
@@ -224,8 +232,11 @@ PyObject *ha_delete_named(ObjectID *self, PyObject *args, PyObject *kw, ha_opkin
     Py_RETURN_NONE;
 }
 
+/* As h5py: a closed group contains nothing, and nothing is named ''. */
 static PyObject *contains(ObjectID *self, PyObject *name)
 {
+    if (ha_handle_check(self->h) == HA_E_CLOSED || ha_is_empty_name(name))
+        Py_RETURN_FALSE;
     return ha_ask_bool(self, HA_OP_LINK_EXISTS, name);
 }
 
@@ -237,7 +248,7 @@ static PyObject *keys(ObjectID *self, PyObject *unused)
 
 static PyObject *delete_link(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    return ha_delete_named(self, args, kw, HA_OP_LINK_DELETE, "delete link");
+    return ha_delete_named(self, args, kw, HA_OP_LINK_DELETE);
 }
 
 PyObject *ha_file_close(ObjectID *self, PyObject *args, PyObject *kw);

@@ -6,10 +6,10 @@
 
 /* A write-like task `op` on `self` named `name`, with `es` resolved. */
 static ha_task *link_task(ObjectID *self, ha_opkind op, PyObject *name, PyObject *es,
-                          ha_eventset **core_es, const char *what)
+                          ha_eventset **core_es)
 {
     ha_state *st = ha_state_of((PyObject *)self);
-    if (ha_oid_check_writable(st, self, PyExc_ValueError, what) < 0 || ha_oid_resolve_es(st, self, es, core_es) < 0)
+    if (ha_oid_check_writable(st, self, op) < 0 || ha_oid_resolve_es(st, self, es, core_es) < 0)
         return NULL;
     return ha_named_task(st, self, op, name, NULL);
 }
@@ -46,11 +46,10 @@ static PyObject *link_hard(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = (ObjectID *)target;
     if (ha_oid_check(st, o) < 0)
         return NULL;
-    if (ha_oid_file(o)->h != ha_oid_file(self)->h) {
-        PyErr_SetString(PyExc_ValueError, "Unable to create link (interfile hard links are not allowed)");
-        return NULL;
-    }
-    ha_task *t = link_task(self, HA_OP_LINK_HARD, name, es, &core_es, "create link");
+    if (ha_oid_file(o)->h != ha_oid_file(self)->h)
+        return ha_exc_call(st, HA_E_VALUE, HA_OP_LINK_HARD, "",
+                           "interfile hard links are not allowed");
+    ha_task *t = link_task(self, HA_OP_LINK_HARD, name, es, &core_es);
     if (!t)
         return NULL;
     t->obj2 = ha_handle_ref(o->h);
@@ -64,7 +63,7 @@ static PyObject *link_soft(ObjectID *self, PyObject *args, PyObject *kw)
     HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:link_soft", kwlist, &name, &path, &es))
         return NULL;
-    ha_task *t = link_task(self, HA_OP_LINK_SOFT, name, es, &core_es, "create link");
+    ha_task *t = link_task(self, HA_OP_LINK_SOFT, name, es, &core_es);
     if (!t || str_arg(path, &t->name2) < 0) {
         ha_task_unref(t);
         return NULL;
@@ -81,7 +80,7 @@ static PyObject *link_external(ObjectID *self, PyObject *args, PyObject *kw)
                                      &path, &es) ||
         !PyUnicode_FSDecoder(filename, &fs))
         return NULL;
-    ha_task *t = link_task(self, HA_OP_LINK_EXTERNAL, name, es, &core_es, "create link");
+    ha_task *t = link_task(self, HA_OP_LINK_EXTERNAL, name, es, &core_es);
     if (!t || str_arg(fs, &t->name2) < 0 || str_arg(path, &t->name3) < 0) {
         ha_task_unref(t);
         Py_DECREF(fs);
@@ -118,7 +117,7 @@ static PyObject *move(ObjectID *self, PyObject *args, PyObject *kw)
     HA_ES_AUTO ha_eventset *core_es = NULL;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:move", kwlist, &src, &dst, &es))
         return NULL;
-    ha_task *t = link_task(self, HA_OP_LINK_MOVE, src, es, &core_es, "move");
+    ha_task *t = link_task(self, HA_OP_LINK_MOVE, src, es, &core_es);
     if (!t || str_arg(dst, &t->name2) < 0) {
         ha_task_unref(t);
         return NULL;
@@ -127,7 +126,8 @@ static PyObject *move(ObjectID *self, PyObject *args, PyObject *kw)
 }
 
 /* copy(source_name, dest_group, dest_name, flags=0, es=DEFAULT): source is
- * relative to self; the destination may be in another file. */
+ * relative to self; the destination may be in another file.  dest_name
+ * None names the copy after the source object, found when the copy runs. */
 static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"source", "dest", "name", "flags", "es", NULL};
@@ -139,11 +139,11 @@ static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
                                      &dest, &dname, &flags, &es))
         return NULL;
     ObjectID *d = (ObjectID *)dest;
-    if (ha_oid_check(st, self) < 0 || ha_oid_check_writable(st, d, PyExc_ValueError, "copy") < 0 ||
+    if (ha_oid_check(st, self) < 0 || ha_oid_check_writable(st, d, HA_OP_OBJ_COPY) < 0 ||
         ha_oid_resolve_es(st, d, es, &core_es) < 0)
         return NULL;
     ha_task *t = ha_named_task(st, self, HA_OP_OBJ_COPY, src, NULL);
-    if (!t || str_arg(dname, &t->name2) < 0) {
+    if (!t || (dname != Py_None && str_arg(dname, &t->name2) < 0)) {
         ha_task_unref(t);
         return NULL;
     }
@@ -175,7 +175,8 @@ PyMethodDef ha_link_methods[] = {
     {"move", (PyCFunction)(void (*)(void))move, METH_VARARGS | METH_KEYWORDS,
      "move(source, dest, es=DEFAULT)"},
     {"copy", (PyCFunction)(void (*)(void))copy, METH_VARARGS | METH_KEYWORDS,
-     "copy(source, dest_group, dest_name, flags=0, es=DEFAULT)"},
+     "copy(source, dest_group, dest_name, flags=0, es=DEFAULT); dest_name None: the "
+     "source's own name"},
     {"visit_names", (PyCFunction)visit_names, METH_NOARGS,
      "visit_names() -> paths of every object below, relative (waits)"},
     {NULL, NULL, 0, NULL},

@@ -42,12 +42,12 @@ int ha_oid_check(ha_state *st, ObjectID *o)
     return 0;
 }
 
-int ha_oid_check_writable(ha_state *st, ObjectID *o, PyObject *exc, const char *what)
+int ha_oid_check_writable(ha_state *st, ObjectID *o, ha_opkind op)
 {
     if (ha_oid_check(st, o) < 0)
         return -1;
     if (ha_handle_file(o->h)->readonly) {
-        PyErr_Format(exc, "Unable to %s (no write intent on file)", what);
+        ha_exc_call(st, HA_E_READONLY, op, "", "no write intent on file");
         return -1;
     }
     return 0;

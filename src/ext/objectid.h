@@ -11,6 +11,7 @@
 #include "eventset_type.h"
 #include "handle.h"
 #include "np.h"
+#include "task.h"
 
 typedef struct ObjectID ObjectID;
 struct ObjectID {
@@ -46,10 +47,11 @@ static inline ObjectID *ha_oid_file(ObjectID *o) { return o->file ? o->file : o;
 /* 0 if operations may be submitted on `o`, else -1 with ValueError. */
 int ha_oid_check(ha_state *st, ObjectID *o);
 
-/* 0 if `o`'s file was opened with write intent, else -1 with `exc` (h5py
- * raises ValueError for creating objects, OSError for writing data,
- * KeyError for deleting). */
-int ha_oid_check_writable(ha_state *st, ObjectID *o, PyObject *exc, const char *what);
+/* 0 if `o`'s file was opened with write intent, else -1 with h5py's
+ * exception for operation `op` on a read-only file (the table in errors.c:
+ * ValueError for creating objects, OSError for writing data, KeyError for
+ * deleting ...). */
+int ha_oid_check_writable(ha_state *st, ObjectID *o, ha_opkind op);
 
 /*
  * The event set to use for an operation given `es` (NULL: not given): the

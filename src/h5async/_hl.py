@@ -173,6 +173,8 @@ class Group(HLObject, MutableMapping):
 
     def move(self, source, dest, es=DEFAULT):
         """Rename the link `source` to `dest` (both in this file)."""
+        if source == dest:
+            return  # as h5py: nothing to do, not even a check
         self._id.move(source, dest, es=es)
 
     def copy(self, source, dest, name=None, shallow=False, expand_soft=False,
@@ -184,9 +186,8 @@ class Group(HLObject, MutableMapping):
         else:
             src_id, src_path = self._id, source
         if isinstance(dest, Group):
-            if name is None:
-                base = source.name if src_path == "." else posixpath.normpath(src_path)
-                name = posixpath.basename(base)
+            # name None: the source object's own name, found when the copy
+            # runs (a missing source then raises KeyError, as in h5py).
             dest_id, dest_path = dest.id, name
         elif isinstance(dest, HLObject):
             raise TypeError("Destination must be path or Group object")
