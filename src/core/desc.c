@@ -94,22 +94,44 @@ void ha_sel_clear(ha_sel *s)
     s->nlist = s->npoints = 0;
 }
 
-uint64_t ha_sel_npoints(const ha_sel *s)
+int ha_count_of(int rank, const uint64_t *dims, uint64_t *out)
 {
     uint64_t n = 1;
+    for (int i = 0; i < rank; i++)
+        if (dims[i] == 0) {
+            *out = 0;
+            return 0;
+        }
+    for (int i = 0; i < rank; i++)
+        if (ha_mul_u64(n, dims[i], &n) < 0)
+            return -1;
+    *out = n;
+    return 0;
+}
+
+int ha_bytes_of(uint64_t count, size_t itemsize, size_t *out)
+{
+    uint64_t n;
+    if (ha_mul_u64(count, (uint64_t)itemsize, &n) < 0 || n > (uint64_t)SIZE_MAX)
+        return -1;
+    *out = (size_t)n;
+    return 0;
+}
+
+int ha_sel_npoints(const ha_sel *s, uint64_t *out)
+{
     switch (s->kind) {
     case HA_SEL_NONE:
+        *out = 0;
         return 0;
     case HA_SEL_ALL:
-        for (int i = 0; i < s->rank; i++)
-            n *= s->dims[i];
-        return n;
+        return ha_count_of(s->rank, s->dims, out);
     case HA_SEL_SLAB:
-        for (int i = 0; i < s->rank; i++)
-            n *= s->count[i];
-        return n;
+        return ha_count_of(s->rank, s->count, out);
     case HA_SEL_POINTS:
-        return s->npoints;
+        *out = s->npoints;
+        return 0;
     }
+    *out = 0;
     return 0;
 }

@@ -126,7 +126,26 @@ typedef struct {
  */
 void *ha_stage_alloc(size_t n);
 
+/*
+ * Checked sizes.  Every count of elements (a product of extents or of
+ * selection counts) and every byte size (a count times an item size) is
+ * formed with these, so that a shape too large for 64 bits is refused
+ * instead of wrapping to a small number.  Each returns 0, or -1 when the
+ * exact result does not fit (*out is then unspecified).
+ */
+static inline int ha_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    return __builtin_mul_overflow(a, b, out) ? -1 : 0;
+}
+
+/* Elements of an extent or a selection of `rank` counts; a zero count
+ * makes it 0 whatever the others are. */
+int ha_count_of(int rank, const uint64_t *dims, uint64_t *out);
+
+/* Bytes of `count` elements of `itemsize` bytes, as a size_t. */
+int ha_bytes_of(uint64_t count, size_t itemsize, size_t *out);
+
 /* Number of elements a selection covers given the extent dims. */
-uint64_t ha_sel_npoints(const ha_sel *s);
+int ha_sel_npoints(const ha_sel *s, uint64_t *out);
 
 #endif

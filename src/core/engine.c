@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "notify.h"
 
 static struct {
@@ -344,13 +345,16 @@ static void stage_add_locked(uint64_t n)
         eng.stats.staged_peak = eng.stats.staged_bytes;
 }
 
-/* Default cap: an eighth of the machine's memory, between 64 MiB and 2 GiB;
- * H5ASYNC_STAGING_LIMIT (bytes) overrides it. */
+/* Default cap: H5ASYNC_STAGING_LIMIT when it is set (config.c parses it);
+ * otherwise an eighth of the machine's memory, between 64 MiB and 2 GiB.
+ * An invalid variable cannot be reported from here: the extension refuses
+ * it at import, before anything is staged, so only a C program that skipped
+ * that check gets the built-in default. */
 static uint64_t default_stage_limit(void)
 {
-    const char *env = getenv("H5ASYNC_STAGING_LIMIT");
-    if (env && *env)
-        return strtoull(env, NULL, 10);
+    uint64_t env;
+    if (ha_config_staging_limit(&env, NULL, NULL) > 0)
+        return env;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     uint64_t ram = pages > 0 && psize > 0 ? (uint64_t)pages * (uint64_t)psize : 0;
     uint64_t lim = ram / 8;

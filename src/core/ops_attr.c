@@ -16,10 +16,8 @@ static int same_shape(hid_t space, const ha_extent *e)
         return 1;
     /* h5py lets () and (1,) stand for each other. */
     hssize_t n = H5Sget_simple_extent_npoints(space);
-    uint64_t m = 1;
-    for (int i = 0; i < e->rank; i++)
-        m *= e->dims[i];
-    return n == 1 && m == 1;
+    uint64_t m;
+    return n == 1 && ha_count_of(e->rank, e->dims, &m) == 0 && m == 1;
 }
 
 /* attrs.modify: overwrite in place, keeping the stored type. */
@@ -128,7 +126,14 @@ int ha_op_attr_read(ha_task *t)
         goto done;
     }
     hssize_t n = t->result.extent.null ? 0 : H5Sget_simple_extent_npoints(space);
-    size_t nbytes = (size_t)n * t->result.type->size;
+    size_t nbytes;
+    if (n < 0)
+        goto done;
+    /* An attribute in a file from elsewhere may be larger than memory. */
+    if (ha_bytes_of((uint64_t)n, t->result.type->size, &nbytes) < 0) {
+        rc = ha_op_fail_code(t, HA_E_NOMEM, "attribute is larger than the address space");
+        goto done;
+    }
     if (!(t->result.data = calloc(nbytes ? nbytes : 1, 1))) {
         rc = ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
         goto done;

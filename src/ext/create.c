@@ -15,6 +15,33 @@ int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
 void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
                              const ha_index *idx, size_t *nbytes);
 
+/*
+ * One dimension, as h5py converts it: OverflowError for a negative one or
+ * one beyond 64 bits (h5py's conversion to hsize_t), ValueError for one
+ * from 2**63 (HDF5 refuses those too; numpy cannot index them), except in
+ * a maxshape, which is only a bound.
+ */
+static int parse_dim(PyObject *d, uint64_t *out, int maxshape)
+{
+    PyObject *iv = PyNumber_Index(d), *zero = PyLong_FromLong(0);
+    int rc = -1, neg = iv && zero ? PyObject_RichCompareBool(iv, zero, Py_LT) : -1;
+    unsigned long long v = neg ? 0 : PyLong_AsUnsignedLongLong(iv);
+    if (neg < 0 || (v == (unsigned long long)-1 && PyErr_Occurred()))
+        goto done;
+    if (neg)
+        PyErr_Format(PyExc_OverflowError, "negative dimension %S in shape", iv);
+    else if (!maxshape && v > (unsigned long long)PY_SSIZE_T_MAX)
+        PyErr_Format(PyExc_ValueError,
+                     "dimension %S in shape is too large (the largest is 2**63 - 1)", iv);
+    else
+        rc = 0;
+    *out = v;
+done:
+    Py_XDECREF(iv);
+    Py_XDECREF(zero);
+    return rc;
+}
+
 /* A shape: an int or a sequence of ints (None allowed in a maxshape). */
 int ha_parse_shape(PyObject *obj, ha_extent *e, int maxshape)
 {
@@ -43,15 +70,8 @@ int ha_parse_shape(PyObject *obj, ha_extent *e, int maxshape)
             PyErr_Format(PyExc_TypeError, "invalid dimension %R in shape", d);
             goto done;
         }
-        Py_ssize_t v = PyNumber_AsSsize_t(d, PyExc_OverflowError);
-        if (v == -1 && PyErr_Occurred())
+        if (parse_dim(d, &e->dims[i], maxshape) < 0)
             goto done;
-        if (v < 0) {
-            /* as h5py's conversion to an unsigned size */
-            PyErr_Format(PyExc_OverflowError, "negative dimension %zd in shape", v);
-            goto done;
-        }
-        e->dims[i] = (uint64_t)v;
     }
     rc = 0;
 done:
@@ -154,6 +174,11 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
             }
             d->chunk[i] = c.dims[i];
         }
+        uint64_t n;
+        size_t bytes;
+        if (ha_count_of(c.rank, c.dims, &n) < 0 || ha_bytes_of(n, typesize, &bytes) < 0)
+            return ha_size_error("Unable to create dataset", c.rank, c.dims,
+                              "of chunks: a chunk has more bytes than fit in 64 bits");
         d->chunked = 1;
     } else if (want) {
         guess_chunk(e, typesize, d->chunk);
@@ -169,10 +194,10 @@ static int parse_extent(create_args *a, PyArrayObject *data, ha_extent *e)
     if (a->shape != Py_None) {
         if (ha_parse_shape(a->shape, e, 0) < 0)
             return -1;
+        uint64_t n;
+        if (ha_extent_count(e->rank, e->dims, "Unable to create dataset", &n) < 0)
+            return -1;
         if (data) {
-            uint64_t n = 1;
-            for (int i = 0; i < e->rank; i++)
-                n *= e->dims[i];
             if (n != (uint64_t)PyArray_SIZE(data)) {
                 PyErr_SetString(PyExc_ValueError, "Shape tuple is incompatible with data");
                 return -1;
@@ -208,6 +233,26 @@ static int parse_extent(create_args *a, PyArrayObject *data, ha_extent *e)
             e->maxdims[i] = m.dims[i];
         }
     }
+    return 0;
+}
+
+/*
+ * A contiguous dataset is one block of storage, so its bytes must fit in 64
+ * bits: HDF5 refuses it otherwise (h5py raises ValueError "size of
+ * dataset's storage overflowed"); we say so at the call.  A chunked one
+ * stores only the chunks written, so only each chunk must fit.
+ */
+static int check_storage(const ha_extent *e, const ha_dcpl *d, size_t typesize)
+{
+    uint64_t n;
+    size_t bytes;
+    if (e->null || d->chunked)
+        return 0;
+    if (ha_extent_count(e->rank, e->dims, "Unable to create dataset", &n) < 0)
+        return -1;
+    if (ha_bytes_of(n, typesize, &bytes) < 0)
+        return ha_size_error("Unable to create dataset", e->rank, e->dims,
+                          "of this dtype: size of dataset's storage overflowed");
     return 0;
 }
 
@@ -273,7 +318,8 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         goto done;
     if (!(t = ha_new_task(HA_OP_DSET_CREATE)) || !(t->ftype = ha_type_from_descr(dtype)) ||
         parse_extent(&a, data, &t->extent) < 0 ||
-        parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0)
+        parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0 ||
+        check_storage(&t->extent, &t->dcpl, t->ftype->size) < 0)
         goto done;
     if (a.fillvalue != Py_None && !(t->dcpl.fill = fill_value(a.fillvalue, dtype, t->ftype)))
         goto done;
@@ -281,7 +327,8 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         goto done;
     if (data && !t->extent.null && PyArray_SIZE(data) > 0) {
         ha_index idx;
-        ha_index_all(t->extent.rank, t->extent.dims, &idx);
+        if (ha_index_all(t->extent.rank, t->extent.dims, &idx) < 0)
+            goto done;
         /* shape= with data of the same size: the data takes that shape. */
         PyArray_Dims shape = {idx.out_dims, idx.out_rank};
         PyObject *r = PyArray_Newshape(data, &shape, NPY_CORDER);

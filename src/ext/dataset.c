@@ -80,6 +80,12 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
         Py_DECREF(descr);
         return NULL;
     }
+    if (ha_index_check_array(&idx) < 0) {
+        ha_sel_clear(&idx.sel);
+        ha_type_free(mtype);
+        Py_DECREF(descr);
+        return NULL;
+    }
     PyArrayObject *arr = (PyArrayObject *)PyArray_NewFromDescr(
         &PyArray_Type, descr, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL); /* steals */
     ha_task *t = arr ? ha_new_task(idx.npoints ? HA_OP_DSET_READ : HA_OP_NOOP) : NULL;
@@ -349,7 +355,16 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
     /* Strings go through an object array; everything else is converted and
      * broadcast straight into the staging buffer: one copy. */
     int direct = type->cls != HA_T_VLSTR;
-    size_t n = (size_t)idx->npoints * (size_t)PyDataType_ELSIZE(dtype);
+    size_t n;
+    if (ha_index_check_array(idx) < 0)
+        return NULL;
+    if (ha_bytes_of(idx->npoints, (size_t)PyDataType_ELSIZE(dtype), &n) < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "Selection of %llu elements of %zd bytes is too large to stage "
+                     "(more bytes than fit in memory's address space)",
+                     (unsigned long long)idx->npoints, (Py_ssize_t)PyDataType_ELSIZE(dtype));
+        return NULL;
+    }
     /* A subarray dtype ('(3,)i4') is, to numpy, its base type with the
      * element shape appended to the array's. */
     int rank = idx->out_rank;
@@ -458,10 +473,8 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
 /* The dataset-side selection of a *_direct call (None: everything). */
 static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
 {
-    if (sel == Py_None) {
-        ha_index_all(self->ext.rank, self->ext.dims, idx);
-        return 0;
-    }
+    if (sel == Py_None)
+        return ha_index_all(self->ext.rank, self->ext.dims, idx);
     return ha_index_parse(sel, self->ext.rank, self->ext.dims, idx);
 }
 
@@ -545,10 +558,11 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
     uint64_t ddims[HA_MAX_RANK];
     for (int i = 0; i < PyArray_NDIM(arr); i++)
         ddims[i] = (uint64_t)PyArray_DIM(arr, i);
-    if (dsel == Py_None)
-        ha_index_all(PyArray_NDIM(arr), ddims, &midx);
-    else if (ha_index_parse(dsel, PyArray_NDIM(arr), ddims, &midx) < 0)
+    if (dsel == Py_None ? ha_index_all(PyArray_NDIM(arr), ddims, &midx) < 0
+                        : ha_index_parse(dsel, PyArray_NDIM(arr), ddims, &midx) < 0) {
+        ha_sel_clear(&fidx.sel);
         return NULL;
+    }
     if (midx.npoints != fidx.npoints) {
         PyObject *a = shape_str(fidx.out_rank, fidx.out_dims);
         PyObject *b = shape_str(midx.out_rank, midx.out_dims);
@@ -636,6 +650,10 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
         }
         memcpy(ne.dims, req.dims, sizeof ne.dims);
     }
+    /* HDF5 would wrap the count of a larger one to a small number. */
+    uint64_t count;
+    if (ha_extent_count(ne.rank, ne.dims, "Unable to set extent of dataset", &count) < 0)
+        return NULL;
     for (int i = 0; i < ne.rank; i++)
         if (ne.maxdims[i] != HA_UNLIMITED && ne.dims[i] > ne.maxdims[i]) {
             PyErr_Format(PyExc_RuntimeError,

@@ -10,6 +10,7 @@
 #include "future.h"
 #include "notify.h"
 #include "objectid.h"
+#include "settings.h"
 
 ha_state *ha_state_mod(PyObject *module) { return PyModule_GetState(module); }
 
@@ -52,8 +53,8 @@ static PyObject *stats(PyObject *m, PyObject *unused)
 static PyObject *set_staging_limit(PyObject *m, PyObject *arg)
 {
     (void)m;
-    unsigned long long n = PyLong_AsUnsignedLongLong(arg);
-    if (n == (unsigned long long)-1 && PyErr_Occurred())
+    uint64_t n;
+    if (ha_staging_limit_arg(arg, &n) < 0)
         return NULL;
     ha_stage_set_limit(n);
     Py_RETURN_NONE;
@@ -92,7 +93,7 @@ static PyObject *notify_open(PyObject *m, PyObject *unused)
     (void)unused;
     int fd = ha_notify_open();
     if (fd < 0)
-        return PyErr_SetFromErrno(PyExc_OSError);
+        return ha_notify_open_error(errno);
     return PyLong_FromLong(fd);
 }
 
@@ -245,7 +246,9 @@ static int add_type(PyObject *m, PyType_Spec *spec, PyTypeObject **out)
 static int module_exec(PyObject *m)
 {
     ha_state *st = ha_state_mod(m);
-    if (PyArray_ImportNumPyAPI() < 0)
+    /* A bad H5ASYNC_* variable fails the import, before any file is opened
+     * (docs/semantics.md, "Configuration"). */
+    if (ha_settings_check_env() < 0 || PyArray_ImportNumPyAPI() < 0)
         return -1;
     for (PyType_Slot *s = ha_objectid_spec.slots; s->slot; s++)
         if (s->slot == Py_tp_methods)

@@ -256,6 +256,22 @@ static int need_dataset(ObjectID *o)
     return -1;
 }
 
+/*
+ * The exact element count as a Python int, for an extent whose count does
+ * not fit in 64 bits (a file written elsewhere: we refuse to create one).
+ * h5py reports the exact product too.
+ */
+static PyObject *exact_count(int rank, const uint64_t *dims)
+{
+    PyObject *n = PyLong_FromLong(1);
+    for (int i = 0; n && i < rank; i++) {
+        PyObject *d = PyLong_FromUnsignedLongLong(dims[i]);
+        Py_XSETREF(n, d ? PyNumber_Multiply(n, d) : NULL);
+        Py_XDECREF(d);
+    }
+    return n;
+}
+
 static PyObject *get_dset(ObjectID *o, void *which)
 {
     if (need_dataset(o) < 0)
@@ -275,10 +291,10 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 5: { /* size */
         if (e->null)
             Py_RETURN_NONE; /* an empty dataset has no size, as in h5py */
-        uint64_t n = 1;
-        for (int i = 0; i < e->rank; i++)
-            n *= e->dims[i];
-        return PyLong_FromUnsignedLongLong(n);
+        uint64_t n;
+        if (ha_count_of(e->rank, e->dims, &n) == 0)
+            return PyLong_FromUnsignedLongLong(n);
+        return exact_count(e->rank, e->dims);
     }
     case 6: /* compression */
         return o->dcpl.gzip >= 0 ? PyUnicode_FromString("gzip") : Py_NewRef(Py_None);

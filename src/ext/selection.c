@@ -2,19 +2,86 @@
 
 #include <string.h>
 
-void ha_index_all(int rank, const uint64_t *dims, ha_index *out)
+/* "(a, b, c)" for a message; NULL with an exception. */
+static PyObject *dims_str(int rank, const uint64_t *dims)
+{
+    PyObject *t = PyTuple_New(rank), *s = NULL;
+    for (int i = 0; t && i < rank; i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(dims[i]);
+        if (!v)
+            Py_CLEAR(t);
+        else
+            PyTuple_SET_ITEM(t, i, v);
+    }
+    s = t ? PyObject_Repr(t) : NULL;
+    Py_XDECREF(t);
+    return s;
+}
+
+int ha_size_error(const char *what, int rank, const uint64_t *dims, const char *why)
+{
+    PyObject *s = dims_str(rank, dims);
+    if (s)
+        PyErr_Format(PyExc_ValueError, "%s (shape %U %s)", what, s, why);
+    Py_XDECREF(s);
+    return -1;
+}
+
+int ha_extent_count(int rank, const uint64_t *dims, const char *what, uint64_t *n)
+{
+    /* HDF5 counts a dataspace's elements in a signed 64-bit hssize_t: it
+     * wraps a larger count, and cannot write even 2**63 elements. */
+    if (ha_count_of(rank, dims, n) < 0 || *n > (uint64_t)INT64_MAX)
+        return ha_size_error(what, rank, dims,
+                             "has more than 2**63 - 1 elements, more than HDF5 can count");
+    return 0;
+}
+
+/*
+ * A selection's count, checked: when a count or their product does not fit
+ * in npy_intp, no numpy array can hold the selection (HDF5 counts selected
+ * points in a signed 64-bit hssize_t too).  That is not an error yet, as in
+ * h5py: a read or a staged write raises ValueError (ha_index_check_array),
+ * while an array given to match it (write_direct, read_direct) simply does
+ * not match, a TypeError.  npoints is then UINT64_MAX, which no array's
+ * size equals.
+ */
+static void count_selection(int rank, const uint64_t *counts, ha_index *out)
+{
+    uint64_t n;
+    int big = ha_count_of(rank, counts, &n) < 0 || n > (uint64_t)NPY_MAX_INTP;
+    for (int i = 0; i < rank; i++)
+        big |= counts[i] > (uint64_t)NPY_MAX_INTP;
+    out->too_big = big;
+    out->npoints = big ? UINT64_MAX : n;
+}
+
+int ha_index_check_array(const ha_index *idx)
+{
+    if (!idx->too_big)
+        return 0;
+    return ha_size_error("Selection is too large for an array", idx->sel.rank,
+                         idx->sel.kind == HA_SEL_ALL ? idx->sel.dims : idx->sel.count,
+                         "has more than 2**63 - 1 elements");
+}
+
+int ha_index_all(int rank, const uint64_t *dims, ha_index *out)
 {
     memset(out, 0, sizeof *out);
     out->sel.kind = HA_SEL_ALL;
     out->sel.list_axis = -1;
     out->sel.rank = rank;
     out->out_rank = rank;
-    out->npoints = 1;
+    for (int i = 0; i < rank; i++)
+        if (dims[i] > (uint64_t)PY_SSIZE_T_MAX)
+            return ha_size_error("Dataset is too large to index", rank, dims,
+                                 "has a dimension of 2**63 or more");
+    count_selection(rank, dims, out);
     for (int i = 0; i < rank; i++) {
         out->sel.dims[i] = dims[i];
         out->out_dims[i] = (npy_intp)dims[i];
-        out->npoints *= dims[i];
     }
+    return 0;
 }
 
 /* A list of positions on one axis: increasing, in range (h5py's rules). */
@@ -187,6 +254,11 @@ int ha_index_parse(PyObject *key, int rank, const uint64_t *dims, ha_index *out)
 {
     memset(out, 0, sizeof *out);
     out->sel.list_axis = -1;
+    /* Slices and indices are resolved in Py_ssize_t, like numpy's. */
+    for (int i = 0; i < rank; i++)
+        if (dims[i] > (uint64_t)PY_SSIZE_T_MAX)
+            return ha_size_error("Dataset is too large to index", rank, dims,
+                                 "has a dimension of 2**63 or more");
     /* A boolean mask of the whole shape selects points; a 1-D one is the
      * list of its True positions, handled with the other lists. */
     if (PyArray_Check(key) && PyArray_TYPE((PyArrayObject *)key) == NPY_BOOL &&
@@ -241,11 +313,9 @@ int ha_index_parse(PyObject *key, int rank, const uint64_t *dims, ha_index *out)
         out->sel.count[axis] = dims[axis];
         out->out_dims[out->out_rank++] = (npy_intp)dims[axis];
     }
-    out->npoints = 1;
-    for (int i = 0; i < rank; i++) {
+    for (int i = 0; i < rank; i++)
         out->sel.dims[i] = dims[i];
-        out->npoints *= out->sel.count[i];
-    }
+    count_selection(rank, out->sel.count, out);
     if (rank == 0)
         out->sel.kind = HA_SEL_ALL;
     else if (out->npoints == 0)

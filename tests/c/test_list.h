@@ -39,4 +39,11 @@
     /* test_lifecycle.c */                                                   \
     X(shutdown_then_submit_restarts)                                         \
     X(file_close_closes_children)                                            \
-    X(shutdown_flushes_pending_writes)
+    X(shutdown_flushes_pending_writes)                                       \
+    /* test_limits.c */                                                      \
+    X(config_parse_bytes)                                                    \
+    X(config_env_checked_once)                                               \
+    X(config_env_valid)                                                      \
+    X(checked_counts)                                                        \
+    X(notify_many_fds)                                                       \
+    X(notify_fork_resets)

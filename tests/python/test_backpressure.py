@@ -221,7 +221,7 @@ def test_limit_zero_restores_the_default(staging_limit):
     assert h5async.stats()["staging_limit"] == 12345
     h5async.set_staging_limit(0)
     assert h5async.stats()["staging_limit"] == default
-    with pytest.raises(OverflowError):
+    with pytest.raises(ValueError):
         h5async.set_staging_limit(-1)
     with pytest.raises(TypeError):
         h5async.set_staging_limit("1MB")

@@ -1,0 +1,86 @@
+#include "settings.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "notify.h"
+
+int ha_settings_check_env(void)
+{
+    const char *value = NULL, *why = NULL;
+    if (ha_config_staging_limit(NULL, &value, &why) >= 0)
+        return 0;
+    PyObject *v = PyUnicode_DecodeFSDefault(value);
+    if (v)
+        PyErr_Format(PyExc_ValueError,
+                     "environment variable %s=%R is invalid: %s.  Expected %s; or leave "
+                     "it unset for the default (an eighth of RAM, between 64 MiB and 2 GiB)",
+                     HA_ENV_STAGING_LIMIT, v, why, HA_BYTES_FORMAT);
+    Py_XDECREF(v);
+    return -1;
+}
+
+int ha_staging_limit_arg(PyObject *arg, uint64_t *out)
+{
+    if (PyBool_Check(arg) || !PyIndex_Check(arg)) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_staging_limit() takes an int number of bytes (0 restores the "
+                     "default), not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+    PyObject *n = PyNumber_Index(arg), *zero = PyLong_FromLong(0);
+    int rc = -1, neg = n && zero ? PyObject_RichCompareBool(n, zero, Py_LT) : -1;
+    if (neg < 0)
+        goto done;
+    unsigned long long v = neg ? 0 : PyLong_AsUnsignedLongLong(n);
+    if (neg || (v == (unsigned long long)-1 && PyErr_Occurred())) {
+        if (!neg && !PyErr_ExceptionMatches(PyExc_OverflowError))
+            goto done;
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError,
+                     "set_staging_limit(%S): the limit must be between 0 (the default) and "
+                     "2**64 - 1 bytes",
+                     n);
+        goto done;
+    }
+    *out = v;
+    rc = 0;
+done:
+    Py_XDECREF(n);
+    Py_XDECREF(zero);
+    return rc;
+}
+
+PyObject *ha_notify_open_error(int err)
+{
+    char what[200];
+    struct rlimit rl;
+    if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        PyOS_snprintf(what, sizeof what,
+                      "the process has reached its limit of %llu open file descriptors "
+                      "(RLIMIT_NOFILE)",
+                      (unsigned long long)rl.rlim_cur);
+    else if (err == EMFILE)
+        PyOS_snprintf(what, sizeof what, "the process is out of file descriptors");
+    else if (err == ENFILE)
+        PyOS_snprintf(what, sizeof what, "the system-wide limit on open files is reached");
+    else
+        PyOS_snprintf(what, sizeof what, "%s", strerror(err));
+    PyObject *msg = PyUnicode_FromFormat(
+        "cannot open a wake-up fd (eventfd) for this asyncio event loop: %s; every event "
+        "loop that awaits h5async holds one, and %d are open now",
+        what, ha_notify_count());
+    if (!msg)
+        return NULL;
+    /* OSError(errno, text) picks the subclass errno maps to, as os does. */
+    PyObject *exc = PyObject_CallFunction(PyExc_OSError, "iO", err, msg);
+    Py_DECREF(msg);
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
