@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <hdf5.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,6 +53,14 @@ static struct {
     size_t trace_n, trace_cap;
     double emu_bandwidth, emu_latency;
     ha_stats stats;
+    uint64_t seq;           /* the last task's submission number */
+    uint64_t running_seq;   /* the executing task's, while busy */
+    ha_opkind running_op;   /* ... and its operation */
+    int exiting;            /* the interpreter's exit drain has begun */
+    int closed;             /* the process is exiting: no new task */
+    int interrupted;        /* the exit drain was interrupted */
+    void (*exit_report)(const char *what, ha_error *err);
+    ha_errlist orphans;     /* failures nobody waits for (ha_engine_orphan_failure) */
 } eng = {
     .mu = PTHREAD_MUTEX_INITIALIZER,
     .queue = {.next = &eng.queue, .prev = &eng.queue},
@@ -61,6 +70,7 @@ static struct {
 
 static __thread int tls_executor;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static void init_engine(void);
 
 double ha_now(void)
 {
@@ -86,6 +96,9 @@ static void init_conds(void)
 
 int ha_engine_wait_done(double deadline)
 {
+    /* A wait may come before any submit (es.wait() on a fresh set): the
+     * condition must already have its monotonic clock. */
+    pthread_once(&init_once, init_engine);
     int rc = 0;
     eng.waiters++;
     if (deadline < 0) {
@@ -167,6 +180,7 @@ static int complete_locked(ha_task *t)
         eng.stats.cancelled++;
     if (t->own_buf)
         eng.stats.staged_bytes -= t->nbytes;
+    eng.stats.held_bytes -= t->footprint;
     if (t->es)
         ha_es_complete_locked(t->es, t);
     if (eng.trace && eng.trace_n < eng.trace_cap)
@@ -235,6 +249,26 @@ static void close_deferred(void)
     }
 }
 
+void ha_engine_orphan_failure(ha_error *err)
+{
+    pthread_mutex_lock(&eng.mu);
+    ha_errlist_add(&eng.orphans, err);
+    pthread_mutex_unlock(&eng.mu);
+    ha_error_unref(err);
+}
+
+ha_error **ha_take_orphan_failures(size_t *n)
+{
+    *n = 0;
+    if (!__atomic_load_n(&eng.orphans.n, __ATOMIC_RELAXED))
+        return NULL; /* the common case, without the lock */
+    pthread_mutex_lock(&eng.mu);
+    ha_error **errs = ha_errlist_take(&eng.orphans, n);
+    ha_errlist_clear(&eng.orphans);
+    pthread_mutex_unlock(&eng.mu);
+    return errs;
+}
+
 /* Execute `t` with the executing right held; drop its handles there. */
 static void execute(ha_task *t)
 {
@@ -245,6 +279,8 @@ static void execute(ha_task *t)
     ha_task_execute(t);
     ha_handle *obj = t->obj, *target = t->target, *obj2 = t->obj2;
     ha_handle *on = obj ? obj : target;
+    if (t->error && !t->es && t->op == HA_OP_OBJ_CLOSE)
+        ha_engine_orphan_failure(ha_error_ref(t->error)); /* an implicit close */
     if (t->error && t->es && on) {
         /* Remember the failure on its file too, for File.close(). */
         pthread_mutex_lock(&eng.mu);
@@ -272,6 +308,8 @@ static void *io_thread(void *arg)
         unlink_locked(t);
         t->status = HA_RUNNING;
         eng.busy = 1;
+        eng.running_seq = t->seq;
+        eng.running_op = t->op;
         pthread_mutex_unlock(&eng.mu);
 
         execute(t);
@@ -315,7 +353,7 @@ static void atfork_child(void)
     memset(&eng.stats, 0, sizeof eng.stats);
     eng.gen++;
     ha_notify_reset_after_fork();
-    ha_handle_forget_open_files();
+    ha_handle_abandon_inherited_files();
 }
 
 static void init_engine(void)
@@ -338,9 +376,16 @@ static int start_locked(void)
     return 0;
 }
 
-static void stage_add_locked(uint64_t n)
+/* Count a task that starts to be queued or run (engine mutex held). */
+static void hold_add_locked(ha_task *t)
 {
-    eng.stats.staged_bytes += n;
+    t->footprint = ha_task_footprint(t);
+    eng.stats.held_bytes += t->footprint;
+    if (eng.stats.held_bytes > eng.stats.held_peak)
+        eng.stats.held_peak = eng.stats.held_bytes;
+    if (!t->own_buf)
+        return;
+    eng.stats.staged_bytes += t->nbytes;
     if (eng.stats.staged_bytes > eng.stats.staged_peak)
         eng.stats.staged_peak = eng.stats.staged_bytes;
 }
@@ -387,7 +432,7 @@ uint64_t ha_stage_limit(void)
 
 static int room_locked(uint64_t n)
 {
-    return eng.stats.staged_bytes == 0 || eng.stats.staged_bytes + n <= limit_locked();
+    return eng.stats.held_bytes == 0 || eng.stats.held_bytes + n <= limit_locked();
 }
 
 int ha_stage_would_block(uint64_t nbytes)
@@ -441,15 +486,15 @@ int ha_submit(ha_task *t)
         pthread_mutex_unlock(&eng.mu);
         return HA_SUBMIT_ES_CLOSED;
     }
-    if (start_locked() < 0) {
+    if (eng.closed || start_locked() < 0) {
         pthread_mutex_unlock(&eng.mu);
         return -1;
     }
     ha_task_ref(t);
+    t->seq = ++eng.seq;
     t->status = HA_QUEUED;
     t->t_submit = ha_now();
-    if (t->own_buf)
-        stage_add_locked(t->nbytes);
+    hold_add_locked(t);
     if (t->es)
         ha_es_submit_locked(t->es);
     eng.stats.submitted++;
@@ -501,12 +546,18 @@ int ha_run(ha_task *t, double timeout)
         pthread_mutex_unlock(&eng.mu);
         return HA_SUBMIT_ES_CLOSED;
     }
+    if (eng.closed) {
+        pthread_mutex_unlock(&eng.mu);
+        return -1;
+    }
     /* Fast path: the engine is idle, run here without a thread hand-off. */
     eng.busy = 1;
+    t->seq = ++eng.seq;
+    eng.running_seq = t->seq;
+    eng.running_op = t->op;
     t->status = HA_RUNNING;
     t->t_submit = ha_now();
-    if (t->own_buf)
-        stage_add_locked(t->nbytes);
+    hold_add_locked(t);
     if (t->es)
         ha_es_submit_locked(t->es);
     eng.stats.inline_runs++;
@@ -553,7 +604,7 @@ int ha_drain(double timeout)
     return ok;
 }
 
-void ha_shutdown(void)
+ha_error **ha_shutdown_errors(size_t *n)
 {
     pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
@@ -565,7 +616,8 @@ void ha_shutdown(void)
     tls_executor = 1;
     ha_h5err_quiet_thread();
     close_deferred();
-    ha_handle_close_all_files();
+    ha_errlist failed = {0};
+    ha_handle_close_all_files(&failed);
     tls_executor = 0;
     pthread_mutex_lock(&eng.mu);
     eng.busy = 0;
@@ -579,6 +631,159 @@ void ha_shutdown(void)
     eng.started = 0;
     eng.stopping = 0;
     pthread_mutex_unlock(&eng.mu);
+    ha_error **errs = ha_errlist_take(&failed, n);
+    ha_errlist_clear(&failed);
+    return errs;
+}
+
+void ha_shutdown(void)
+{
+    size_t n = 0;
+    ha_error **errs = ha_shutdown_errors(&n);
+    for (size_t i = 0; i < n; i++)
+        ha_error_unref(errs[i]);
+    free(errs);
+}
+
+/* ---- process exit (engine.h explains the two steps) ---- */
+
+void ha_exit_begin(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.exiting = 1;
+    pthread_mutex_unlock(&eng.mu);
+}
+
+int ha_exiting(void) { return __atomic_load_n(&eng.exiting, __ATOMIC_RELAXED); }
+
+uint64_t ha_last_seq(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    uint64_t s = eng.seq;
+    pthread_mutex_unlock(&eng.mu);
+    return s;
+}
+
+/* Tasks run in submission order, so "everything up to `seq` is done" is
+ * "the oldest queued task and the running one are younger". */
+static int done_upto_locked(uint64_t seq)
+{
+    return (queue_empty() || eng.queue.next->seq > seq) && (!eng.busy || eng.running_seq > seq);
+}
+
+int ha_drain_upto(uint64_t seq, double timeout)
+{
+    pthread_mutex_lock(&eng.mu);
+    double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    int ok = 1;
+    while (!done_upto_locked(seq)) {
+        if (!ha_engine_wait_done(deadline) && !done_upto_locked(seq)) {
+            ok = 0;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&eng.mu);
+    return ok;
+}
+
+size_t ha_engine_cancel_queued(ha_eventset *es, uint64_t *bytes)
+{
+    /* Collect under the lock, release the engine's references outside it:
+     * releasing a task may queue a handle close, which takes the lock. */
+    ha_task *drop = NULL;
+    size_t n = 0;
+    uint64_t nbytes = 0;
+    pthread_mutex_lock(&eng.mu);
+    ha_task *t = ha_engine_queue_first();
+    while (t) {
+        ha_task *next = ha_engine_queue_next(t);
+        /* A close is never cancelled: the file would stay open, its
+         * objects already unusable. */
+        if ((!es || t->es == es) && t->op != HA_OP_FILE_CLOSE && ha_engine_dequeue_locked(t)) {
+            n++;
+            nbytes += t->own_buf || t->op == HA_OP_DSET_WRITE ? t->nbytes : 0;
+            if (ha_engine_complete_cancelled_locked(t)) {
+                t->next = drop;
+                drop = t;
+            }
+        }
+        t = next;
+    }
+    pthread_mutex_unlock(&eng.mu);
+    while (drop) {
+        ha_task *next = drop->next;
+        drop->next = NULL;
+        ha_task_unref(drop);
+        drop = next;
+    }
+    if (bytes)
+        *bytes = nbytes;
+    return n;
+}
+
+size_t ha_exit_interrupt(uint64_t *bytes)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.interrupted = 1;
+    pthread_mutex_unlock(&eng.mu);
+    return ha_engine_cancel_queued(NULL, bytes);
+}
+
+static void report_all(const char *what, ha_error **errs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (eng.exit_report)
+            eng.exit_report(what, errs[i]);
+        ha_error_unref(errs[i]);
+    }
+    free(errs);
+}
+
+static void exit_final(void)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.closed = 1;
+    if (eng.interrupted && eng.busy) {
+        /* Blocked in HDF5 (an open of a FIFO, a hung file system): no
+         * file can be closed while it runs, and HDF5's own exit handler
+         * would wait for it forever.  The user asked to stop: say so, and
+         * end here. */
+        ha_opkind op = eng.running_op;
+        pthread_mutex_unlock(&eng.mu);
+        if (eng.exit_report) {
+            ha_error *e = ha_error_new(HA_E_IO, ha_op_name(op), "",
+                                       "still running when the exit was interrupted; "
+                                       "open files were not closed");
+            eng.exit_report("exit interrupted", e);
+            ha_error_unref(e);
+        }
+        fflush(NULL);
+        _exit(130);
+    }
+    pthread_mutex_unlock(&eng.mu);
+    size_t n = 0;
+    ha_error **errs = ha_shutdown_errors(&n);
+    report_all("closing a file at exit failed", errs, n);
+    errs = ha_take_orphan_failures(&n);
+    report_all("closing an object nobody closed failed", errs, n);
+}
+
+static void install_exit(void)
+{
+    /* HDF5 registers its own exit handler when it initialises; ours,
+     * registered after, runs before it (atexit order is last in, first
+     * out) and leaves it nothing open to close. */
+    H5open();
+    atexit(exit_final);
+}
+
+void ha_exit_install(void (*report)(const char *what, ha_error *err))
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_mutex_lock(&eng.mu);
+    eng.exit_report = report;
+    pthread_mutex_unlock(&eng.mu);
+    pthread_once(&once, install_exit);
 }
 
 void ha_reap(void (*fn)(ha_task *t, void *arg), void *arg)

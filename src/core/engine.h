@@ -43,9 +43,41 @@ int ha_drain(double timeout);
 
 /*
  * Drain, close every open file and stop the I/O thread.  A later submit
- * starts a new one.  Called at interpreter exit.
+ * starts a new one.  ha_shutdown_errors() returns the failures of those
+ * closes (an array of new references, both freed by the caller; NULL with
+ * *n == 0 when none failed).
  */
 void ha_shutdown(void);
+ha_error **ha_shutdown_errors(size_t *n);
+
+/*
+ * Process exit, in two steps (see docs/semantics.md, "Exit"):
+ *
+ *  1. While the interpreter still runs (its atexit): ha_exit_begin() marks
+ *     the engine exiting, so that the extension runs every later
+ *     submission synchronously instead of queueing it; then the caller
+ *     waits with ha_drain_upto(ha_last_seq()) for what was queued before,
+ *     and work that keeps coming (a daemon thread) cannot prolong that
+ *     wait.  If the user interrupts it, ha_exit_interrupt() cancels what
+ *     has not started and reports it.
+ *  2. After the interpreter is gone, a C atexit handler that runs before
+ *     HDF5's own (ha_exit_install) refuses new tasks, drains the rest,
+ *     closes every open file, reporting each failed close to `report`,
+ *     and stops the I/O thread.  If step 1 was interrupted and an HDF5
+ *     call is still running (a blocked open), it cannot close anything
+ *     safely: it reports that and ends the process with _exit(130).
+ */
+void ha_exit_begin(void);
+int ha_exiting(void);
+uint64_t ha_last_seq(void);
+/* Wait until every task with seq <= `seq` has completed; same return as
+ * ha_drain. */
+int ha_drain_upto(uint64_t seq, double timeout);
+/* Cancel every queued task but file closes; returns how many, and their
+ * staged bytes in *bytes.  Marks the exit interrupted. */
+size_t ha_exit_interrupt(uint64_t *bytes);
+/* Once per process, after initialising HDF5 (so that this runs first). */
+void ha_exit_install(void (*report)(const char *what, ha_error *err));
 
 /*
  * Hand every completed task that carries `user` data to `fn`, then drop the
@@ -62,14 +94,25 @@ void ha_engine_defer_close(ha_handle *h);
 /* If closes are deferred, queue a no-op so that they happen soon. */
 void ha_engine_flush_deferred(void);
 
+/*
+ * Failures nobody waits for: the implicit close of an object the program
+ * dropped without closing it.  They are kept (the engine takes `err`, a
+ * new reference) until ha_take_orphan_failures() hands them to the
+ * extension, which warns; at exit, what is left is reported.
+ */
+void ha_engine_orphan_failure(ha_error *err);
+ha_error **ha_take_orphan_failures(size_t *n);
+
 /* Whether the calling thread currently holds the right to execute. */
 int ha_in_executor(void);
 
 /*
- * Backpressure: the bytes held by staged write buffers are capped.  A
+ * Backpressure: the memory queued tasks hold (ha_task_footprint: staged
+ * write buffers, result buffers, the tasks themselves) is capped.  A
  * submitter that would go over the cap waits for room first (the caller
- * releases the GIL around the wait).  One buffer may always be staged, so
- * a write larger than the cap still proceeds, alone.
+ * releases the GIL around the wait); `nbytes` is the new task's footprint.
+ * One task may always be queued, so a write larger than the cap still
+ * proceeds, alone.
  */
 void ha_stage_set_limit(uint64_t bytes);
 uint64_t ha_stage_limit(void);
@@ -95,6 +138,9 @@ typedef struct {
     uint64_t queued;        /* tasks in the queue right now */
     uint64_t staged_bytes;  /* bytes held by owned write buffers now */
     uint64_t staged_peak;   /* the most staged_bytes has been */
+    uint64_t held_bytes;    /* all memory queued tasks hold (ha_task_footprint):
+                               what the staging cap bounds */
+    uint64_t held_peak;     /* the most held_bytes has been */
     uint64_t stage_waits;   /* submits that waited for staging room */
 } ha_stats;
 
@@ -144,6 +190,10 @@ void ha_engine_unlock(void);
 int ha_engine_wait_done(double deadline);
 /* Remove a queued task (engine mutex held); returns 1 if it was queued. */
 int ha_engine_dequeue_locked(ha_task *t);
+/* Cancel the queued tasks of `es` (all queued tasks if NULL) but file
+ * closes; returns how many, their write bytes in *bytes (may be NULL).
+ * Engine mutex not held. */
+size_t ha_engine_cancel_queued(ha_eventset *es, uint64_t *bytes);
 /* Iterate over queued tasks (engine mutex held). */
 ha_task *ha_engine_queue_first(void);
 ha_task *ha_engine_queue_next(ha_task *t);

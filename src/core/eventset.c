@@ -57,20 +57,13 @@ void ha_es_unrefp(ha_eventset **esp)
 int ha_es_close(ha_eventset *es)
 {
     ha_engine_lock();
-    if (!es->in_progress)
-        es->closed = 1;
-    int closed = es->closed;
+    __atomic_store_n(&es->closed, 1, __ATOMIC_RELAXED);
+    int idle = es->in_progress == 0;
     ha_engine_unlock();
-    return closed;
+    return idle;
 }
 
-int ha_es_closed(ha_eventset *es)
-{
-    ha_engine_lock();
-    int closed = es->closed;
-    ha_engine_unlock();
-    return closed;
-}
+int ha_es_closed(ha_eventset *es) { return __atomic_load_n(&es->closed, __ATOMIC_RELAXED); }
 
 int ha_es_accepts_locked(const ha_eventset *es) { return !es->closed; }
 
@@ -124,34 +117,11 @@ ha_error **ha_es_take_errors(ha_eventset *es, size_t *n)
 
 size_t ha_es_cancel(ha_eventset *es, size_t *not_cancelled)
 {
-    /* Collect under the lock, release the engine's references outside it:
-     * releasing a task may queue a handle close, which takes the lock. */
-    ha_task *drop = NULL;
-    size_t n = 0;
+    size_t n = ha_engine_cancel_queued(es, NULL);
     ha_engine_lock();
-    ha_task *t = ha_engine_queue_first();
-    while (t) {
-        ha_task *next = ha_engine_queue_next(t);
-        /* A close is never cancelled: the file would stay open, its
-         * objects already unusable. */
-        if (t->es == es && t->op != HA_OP_FILE_CLOSE && ha_engine_dequeue_locked(t)) {
-            n++;
-            if (ha_engine_complete_cancelled_locked(t)) {
-                t->next = drop;
-                drop = t;
-            }
-        }
-        t = next;
-    }
     es->cancelled += n;
     if (not_cancelled)
         *not_cancelled = es->in_progress;
     ha_engine_unlock();
-    while (drop) {
-        ha_task *next = drop->next;
-        drop->next = NULL;
-        ha_task_unref(drop);
-        drop = next;
-    }
     return n;
 }

@@ -22,10 +22,11 @@ void ha_es_unref(ha_eventset *es);
 void ha_es_unrefp(ha_eventset **esp);
 
 /*
- * Close `es` if nothing of it is in progress: returns 1 once it is closed
- * (also when it already was), 0 if operations are still in progress (wait
- * and try again).  A closed set accepts no new operation: ha_submit()
- * refuses it, so nothing can be added that nobody would ever wait for.
+ * Close `es`: from now on it accepts no new operation (ha_submit() refuses
+ * it with HA_SUBMIT_ES_CLOSED), so nothing can be added that nobody would
+ * wait for, and a thread that keeps submitting cannot keep a close waiting.
+ * Returns 1 if nothing of it is in progress any more, 0 if the caller must
+ * still wait for what is (ha_es_wait, then call again).
  */
 int ha_es_close(ha_eventset *es);
 int ha_es_closed(ha_eventset *es);

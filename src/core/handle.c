@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "fileguard.h"
 
 static ha_handle *open_files; /* executor-owned */
 
@@ -30,6 +31,7 @@ ha_handle *ha_handle_new(ha_objkind kind, const char *path, ha_handle *file)
     h->kind = kind;
     h->gen = ha_generation();
     h->hid = -1;
+    h->fd = -1;
     h->state = HA_H_PENDING;
     if (file)
         h->file = ha_handle_ref(ha_handle_file(file));
@@ -91,8 +93,10 @@ void ha_handle_set_open(ha_handle *h, int64_t hid)
 {
     h->hid = hid;
     h->state = HA_H_OPEN;
-    if (h->kind == HA_OBJ_FILE)
+    if (h->kind == HA_OBJ_FILE) {
+        h->fd = ha_file_posix_fd(hid);
         list_add(&open_files, h, 1);
+    }
     else
         list_add(&h->file->children, h, 0);
 }
@@ -106,9 +110,18 @@ void ha_handle_set_failed(ha_handle *h, ha_error *err)
 
 static herr_t close_id(ha_handle *h)
 {
+    herr_t rc;
     switch (h->kind) {
     case HA_OBJ_FILE:
-        return H5Fclose(h->hid);
+        rc = H5Fclose(h->hid);
+        if (rc < 0) {
+            /* Keep HDF5's error stack for the caller's report. */
+            hid_t stack = H5Eget_current_stack();
+            ha_file_forget_failed_id(h->hid);
+            if (stack >= 0)
+                H5Eset_current_stack(stack);
+        }
+        return rc;
     case HA_OBJ_ATTR:
         return H5Aclose(h->hid);
     default:
@@ -137,16 +150,25 @@ int ha_handle_close_now(ha_handle *h)
     return rc;
 }
 
-void ha_handle_close_all_files(void)
+void ha_handle_close_all_files(ha_errlist *failed)
 {
     while (open_files) {
         ha_handle *f = open_files;
-        if (ha_handle_close_now(f) < 0)
-            H5Eclear2(H5E_DEFAULT);
+        if (ha_handle_close_now(f) < 0) {
+            ha_error *e = ha_error_capture("close", f->path);
+            if (failed)
+                ha_errlist_add(failed, e);
+            ha_error_unref(e);
+        }
     }
 }
 
-void ha_handle_forget_open_files(void) { open_files = NULL; }
+void ha_handle_abandon_inherited_files(void)
+{
+    for (ha_handle *f = open_files; f; f = f->open_next)
+        ha_file_sink_fd(f->fd);
+    open_files = NULL;
+}
 
 ha_error **ha_handle_take_errors(ha_handle *f, size_t *n)
 {
@@ -161,7 +183,7 @@ static void handle_free(ha_handle *h);
 void ha_handle_finish_deferred(ha_handle *h)
 {
     if (h->gen == ha_generation() && ha_handle_close_now(h) < 0)
-        H5Eclear2(H5E_DEFAULT);
+        ha_engine_orphan_failure(ha_error_capture("close", h->path));
     handle_free(h);
 }
 
@@ -198,7 +220,7 @@ void ha_handle_unref(ha_handle *h)
     if (h->gen == ha_generation() && h->state == HA_H_OPEN) {
         if (ha_in_executor()) {
             if (ha_handle_close_now(h) < 0)
-                H5Eclear2(H5E_DEFAULT);
+                ha_engine_orphan_failure(ha_error_capture("close", h->path));
         } else if (h->kind != HA_OBJ_FILE &&
                    __atomic_load_n(&h->file->refcount, __ATOMIC_ACQUIRE) > 1) {
             /* A dropped group or dataset of a file still in use is closed

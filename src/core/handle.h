@@ -58,6 +58,8 @@ struct ha_handle {
      * that closing the file can raise those nobody has retrieved */
     ha_errlist pending;
 
+    int fd;                 /* file: the POSIX descriptor HDF5 writes through, or -1 */
+
     /* submitter fields */
     int closing;            /* close submitted: no new operations */
     int readonly;           /* file opened without write intent */
@@ -100,8 +102,9 @@ void ha_handle_set_failed(ha_handle *h, ha_error *err);
  * first).  Returns 0, or -1 with HDF5's error stack left to capture. */
 int ha_handle_close_now(ha_handle *h);
 
-/* Executor side: close every open file (used at shutdown). */
-void ha_handle_close_all_files(void);
+/* Executor side: close every open file (used at shutdown); the failures
+ * are added to `failed` (may be NULL). */
+void ha_handle_close_all_files(ha_errlist *failed);
 
 /* Take the unretrieved failures of operations on file `f` (see
  * ha_errlist_take); any thread. */
@@ -110,7 +113,8 @@ ha_error **ha_handle_take_errors(ha_handle *f, size_t *n);
 /* Executor side: close and free a handle whose close was deferred. */
 void ha_handle_finish_deferred(ha_handle *h);
 
-/* In a forked child: forget the parent's open files without closing them. */
-void ha_handle_forget_open_files(void);
+/* In a forked child: point the parent's open files at a sink, so HDF5's
+ * exit handler here never writes to them, and forget them. */
+void ha_handle_abandon_inherited_files(void);
 
 #endif

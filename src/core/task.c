@@ -21,6 +21,23 @@ ha_task *ha_task_ref(ha_task *t)
     return t;
 }
 
+static uint64_t sel_bytes(const ha_sel *s)
+{
+    return (s->nlist + s->npoints * (uint64_t)(s->rank > 0 ? s->rank : 1)) * sizeof(uint64_t);
+}
+
+uint64_t ha_task_footprint(const ha_task *t)
+{
+    uint64_t n = sizeof *t + t->extra_bytes + sel_bytes(&t->fsel) + sel_bytes(&t->msel);
+    if (t->own_buf)
+        n += t->nbytes;
+    if (t->type)
+        n += sizeof *t->type;
+    if (t->ftype)
+        n += sizeof *t->ftype;
+    return n;
+}
+
 static void result_clear(ha_result *r)
 {
     ha_type_free(r->type);

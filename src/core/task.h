@@ -143,6 +143,10 @@ struct ha_task {
     void *buf;              /* data buffer */
     size_t nbytes;
     int own_buf;            /* 1: buf is malloc'd and freed with the task */
+    uint64_t extra_bytes;   /* memory held for it outside the task (a read's
+                               result array, the extension's hold): counted
+                               against the staging cap with the rest */
+    uint64_t footprint;     /* engine mutex: its count against the cap */
     int64_t ival;           /* op-specific integer */
     int64_t ival2;
     ha_fopt fopt;           /* HA_OP_FILE_OPEN */
@@ -154,12 +158,21 @@ struct ha_task {
     double t_submit, t_start, t_end; /* monotonic seconds */
     int ran_inline;         /* executed on the caller's thread (fast path) */
     int waited;             /* engine mutex: someone has waited for it */
+    uint64_t seq;           /* engine mutex: submission order, from 1 */
 };
 
 /* A new task of kind `op` with the caller's reference, or NULL. */
 ha_task *ha_task_new(ha_opkind op);
 ha_task *ha_task_ref(ha_task *t);
 void ha_task_unref(ha_task *t);
+
+/*
+ * The memory `t` holds while queued: the task itself, its owned buffer,
+ * types and selection lists, and extra_bytes.  The staging cap bounds the
+ * sum over queued tasks, so that many small operations are bounded as
+ * surely as a few large ones.
+ */
+uint64_t ha_task_footprint(const ha_task *t);
 
 /* The operation's name for messages ("create_group"). */
 const char *ha_op_name(ha_opkind op);

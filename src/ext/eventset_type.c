@@ -138,11 +138,11 @@ static PyObject *es_wait(EventSetObject *self, PyObject *args, PyObject *kw)
 }
 
 /*
- * close() from any thread or callback: waits for what is in progress, then
- * raises the failures nobody retrieved (the set stays open so they can be
- * seen), or closes the set.  A concurrent close() that won the race makes
- * this one a no-op; operations submitted while we waited are waited for
- * too, because a closed set must never hold work nobody will wait for.
+ * close() from any thread or callback: stops the set taking new operations
+ * at once, waits for those in progress, then raises the failures nobody
+ * retrieved (the Python object stays open so that they can be seen), or
+ * releases the set.  A concurrent close() that won the race makes this
+ * one a no-op.
  */
 static PyObject *es_close(EventSetObject *self, PyObject *unused)
 {
@@ -156,18 +156,17 @@ static PyObject *es_close(EventSetObject *self, PyObject *unused)
         Py_RETURN_NONE;
     }
     HA_ES_AUTO ha_eventset *es = ha_es_ref(self->es);
-    for (;;) {
+    /* New operations are refused from here on; wait for those in flight. */
+    while (!ha_es_close(es)) {
         uint64_t left = 0;
         if (wait_es(es, -1, &left) < 0)
             return NULL;
-        ha_reap_python();
-        if (self->es != es)
-            Py_RETURN_NONE; /* closed by another thread or a callback */
-        if (raise_errors(self, es))
-            return NULL;
-        if (ha_es_close(es))
-            break;
     }
+    ha_reap_python();
+    if (self->es != es)
+        Py_RETURN_NONE; /* closed by another thread or a callback */
+    if (raise_errors(self, es))
+        return NULL; /* still open for wait() and errors; close() again closes */
     self->es = NULL;
     ha_es_unref(es); /* the EventSet's own reference; ours goes on return */
     Py_RETURN_NONE;

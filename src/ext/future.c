@@ -35,6 +35,10 @@ PyObject *ha_future_new(ha_state *st, ha_task *t, PyObject *array, ha_futkind ki
     if (ha_hold(t, array ? array : Py_None, 0) < 0)
         goto fail;
     ((ha_pyhold *)t->user)->future = Py_NewRef((PyObject *)f);
+    /* The result array is memory the queued read holds: count it against
+     * the staging cap (engine.h), with the Future itself. */
+    t->extra_bytes += sizeof *f + (array ? (uint64_t)PyArray_NBYTES((PyArrayObject *)array) +
+                                               sizeof(PyArrayObject_fields) : 0);
     return (PyObject *)f;
 fail:
     Py_DECREF(f);

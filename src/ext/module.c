@@ -42,11 +42,12 @@ static PyObject *stats(PyObject *m, PyObject *unused)
     (void)unused;
     ha_stats s;
     ha_stats_get(&s);
-    return Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsK}", "submitted", s.submitted,
+    return Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsKsKsK}", "submitted", s.submitted,
                          "inline_runs", s.inline_runs, "completed", s.completed, "failed",
                          s.failed, "cancelled", s.cancelled, "waits", s.waits, "blocked_seconds",
                          (double)s.blocked_ns * 1e-9, "queued", s.queued, "staged_bytes",
-                         s.staged_bytes, "staged_peak", s.staged_peak, "stage_waits",
+                         s.staged_bytes, "staged_peak", s.staged_peak, "held_bytes",
+                         s.held_bytes, "held_peak", s.held_peak, "stage_waits",
                          s.stage_waits, "staging_limit", ha_stage_limit());
 }
 
@@ -76,15 +77,46 @@ static PyObject *drain(PyObject *m, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/*
+ * The interpreter's atexit step of the exit (engine.h): from here on every
+ * submission runs synchronously, so nothing queued after this drain can be
+ * lost; then wait for what was queued before it.  Ctrl-C stops the wait:
+ * what had not started is cancelled and reported.  Files are closed after
+ * the interpreter is gone (exit_report below), so that atexit handlers and
+ * finalizers that run after this one can still write to them.
+ */
 static PyObject *shutdown(PyObject *m, PyObject *unused)
 {
     (void)m;
     (void)unused;
-    Py_BEGIN_ALLOW_THREADS
-    ha_shutdown();
-    Py_END_ALLOW_THREADS
+    ha_exit_begin();
+    uint64_t upto = ha_last_seq();
+    int done = 0;
+    while (!done) {
+        Py_BEGIN_ALLOW_THREADS
+        done = ha_drain_upto(upto, 0.05);
+        Py_END_ALLOW_THREADS
+        if (!done && PyErr_CheckSignals() < 0) {
+            uint64_t bytes = 0;
+            size_t n = ha_exit_interrupt(&bytes);
+            PyErr_Clear();
+            PySys_WriteStderr("h5async: exit interrupted: %zu queued operation(s) cancelled, "
+                              "%llu byte(s) of queued writes not written\n",
+                              n, (unsigned long long)bytes);
+            break;
+        }
+    }
     ha_reap_python();
     Py_RETURN_NONE;
+}
+
+/* After the interpreter: the core's last step reports here (stderr is all
+ * that is left; never silent). */
+static void exit_report(const char *what, ha_error *e)
+{
+    fprintf(stderr, "h5async: warning: %s: %s%s%s%s%s\n", what, e ? e->op : "",
+            e && *e->path ? " '" : "", e ? e->path : "", e && *e->path ? "': " : ": ",
+            e && e->message ? e->message : "");
 }
 
 static PyObject *notify_open(PyObject *m, PyObject *unused)
@@ -250,6 +282,7 @@ static int module_exec(PyObject *m)
      * (docs/semantics.md, "Configuration"). */
     if (ha_settings_check_env() < 0 || PyArray_ImportNumPyAPI() < 0)
         return -1;
+    ha_exit_install(exit_report);
     for (PyType_Slot *s = ha_objectid_spec.slots; s->slot; s++)
         if (s->slot == Py_tp_methods)
             s->pfunc = joined_methods();

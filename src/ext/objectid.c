@@ -60,7 +60,7 @@ int ha_oid_resolve_es(ha_state *st, ObjectID *o, PyObject *es, ha_eventset **out
         es = ha_oid_file(o)->es;
         /* A default event set that was closed since means synchronous:
          * closing it must not make the file unusable. */
-        if (es && ((EventSetObject *)es)->es == NULL)
+        if (es && (((EventSetObject *)es)->es == NULL || ha_es_closed(((EventSetObject *)es)->es)))
             return 0;
     }
     if (!es || es == Py_None)

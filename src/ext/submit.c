@@ -22,6 +22,7 @@ int ha_hold(ha_task *t, PyObject *obj, int writable)
     }
     h->obj = Py_NewRef(obj);
     t->user = h;
+    t->extra_bytes += sizeof *h;
     return 0;
 }
 
@@ -42,7 +43,33 @@ static void release_hold(ha_task *t, void *arg)
     PyMem_RawFree(h);
 }
 
-void ha_reap_python(void) { ha_reap(release_hold, NULL); }
+/* Closes that failed with nobody waiting (an object dropped unclosed):
+ * a RuntimeWarning each, as h5py's unraisable errors would be. */
+static void warn_orphans(void)
+{
+    size_t n = 0;
+    ha_error **errs = ha_take_orphan_failures(&n);
+    if (!n)
+        return;
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    for (size_t i = 0; i < n; i++) {
+        if (PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+                             "h5async: closing '%s', which the program did not close, "
+                             "failed: %s",
+                             errs[i]->path, errs[i]->message ? errs[i]->message : "") < 0)
+            PyErr_WriteUnraisable(NULL);
+        ha_error_unref(errs[i]);
+    }
+    free(errs);
+    PyErr_Restore(et, ev, tb);
+}
+
+void ha_reap_python(void)
+{
+    ha_reap(release_hold, NULL);
+    warn_orphans();
+}
 
 int ha_wait_task(ha_task *t)
 {
@@ -102,9 +129,14 @@ int ha_dispatch(ha_state *st, ha_task *t, ha_eventset *es)
 
 int ha_queue(ha_state *st, ha_task *t, ha_eventset *es)
 {
-    (void)st;
+    /* After the exit drain began, nothing waits for queued work any more:
+     * run it now and raise its failure here (engine.h, "Process exit"). */
+    if (ha_exiting())
+        return ha_run_sync(st, t);
     ha_reap_python();
-    if (t->own_buf && wait_for_room(t->nbytes) < 0)
+    /* Every queued task counts against the cap, not only staged writes:
+     * 300,000 tiny writes hold more memory than their payload says. */
+    if (wait_for_room(ha_task_footprint(t)) < 0)
         return -1;
     if (es)
         t->es = ha_es_ref(es);

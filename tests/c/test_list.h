@@ -40,6 +40,11 @@
     X(shutdown_then_submit_restarts)                                         \
     X(file_close_closes_children)                                            \
     X(shutdown_flushes_pending_writes)                                       \
+    /* test_exit.c */                                                        \
+    X(es_close_refuses_new_tasks)                                            \
+    X(drain_upto_ignores_later_tasks)                                        \
+    X(exit_interrupt_cancels_queued_and_counts_bytes)                        \
+    X(es_wait_close_submit_race)                                             \
     /* test_limits.c */                                                      \
     X(config_parse_bytes)                                                    \
     X(config_env_checked_once)                                               \

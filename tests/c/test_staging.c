@@ -52,20 +52,24 @@ TEST(staged_bytes_inline)
     ha_task_unref(t);
 }
 
-/* Backpressure: staged bytes are capped; a submitter over the cap waits
- * until completions make room, but one buffer alone always fits. */
+/* Backpressure: the memory queued tasks hold (their footprint: the task,
+ * its staged buffer) is capped; a submitter over the cap waits until
+ * completions make room, but one task alone always fits. */
 TEST(stage_backpressure)
 {
     ha_stats s0, s;
     ASSERT_EQ(ha_drain(WAIT_LONG), 1);
     ha_stats_get(&s0);
-    ha_stage_set_limit(8192);
-    ASSERT_EQ(ha_stage_limit(), 8192);
-    ASSERT_EQ(ha_stage_would_block(1 << 20), 0); /* nothing staged yet */
+    ha_task *t = staged_noop(6000);
+    ha_task *probe = ha_task_new(HA_OP_SLEEP);
+    uint64_t limit = ha_task_footprint(probe) + ha_task_footprint(t) + 3000;
+    ha_task_unref(probe);
+    ha_stage_set_limit(limit);
+    ASSERT_EQ(ha_stage_limit(), limit);
+    ASSERT_EQ(ha_stage_would_block(1 << 20), 0); /* nothing held yet */
 
     ha_task *head = submit_sleep(300 * MS, NULL);
     wait_started(head);
-    ha_task *t = staged_noop(6000);
     submit(t);
     ASSERT_EQ(ha_stage_would_block(2000), 0);
     ASSERT_EQ(ha_stage_would_block(4000), 1);
@@ -77,8 +81,10 @@ TEST(stage_backpressure)
     ASSERT_GE(s.staged_peak, 6000);
     ASSERT_EQ(s.staged_bytes, s0.staged_bytes);
 
+    ASSERT_EQ(s.held_bytes, s0.held_bytes);
+
     ha_stage_set_limit(0); /* back to the default, for in-process runs */
-    ASSERT_GT(ha_stage_limit(), 8192);
+    ASSERT_GT(ha_stage_limit(), limit);
     ha_task_unref(t);
     ha_task_unref(head);
 }
