@@ -86,6 +86,50 @@ void *ha_stage_alloc(size_t n)
     return p;
 }
 
+int ha_type_has_vlen(const ha_type *t)
+{
+    if (!t)
+        return 0;
+    switch (t->cls) {
+    case HA_T_VLSTR:
+        return 1;
+    case HA_T_ARRAY:
+        return ha_type_has_vlen(t->base);
+    case HA_T_COMPOUND:
+        for (int i = 0; i < t->nfields; i++)
+            if (ha_type_has_vlen(t->fields[i].type))
+                return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
+                      int (*fn)(void **slot, void *arg), void *arg)
+{
+    if (!ha_type_has_vlen(t))
+        return 0;
+    char *p = elems;
+    for (size_t k = 0; k < n; k++, p += t->size) {
+        int rc = 0;
+        if (t->cls == HA_T_VLSTR) {
+            rc = fn((void **)p, arg);
+        } else if (t->cls == HA_T_ARRAY) {
+            uint64_t m = 1;
+            for (int i = 0; i < t->arank; i++)
+                m *= t->adims[i];
+            rc = ha_type_walk_vlen(t->base, p, (size_t)m, fn, arg);
+        } else {
+            for (int i = 0; i < t->nfields && !rc; i++)
+                rc = ha_type_walk_vlen(t->fields[i].type, p + t->fields[i].offset, 1, fn, arg);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 void ha_sel_clear(ha_sel *s)
 {
     free(s->list);

@@ -64,6 +64,19 @@ struct ha_type {
 
 /* Allocation helpers; all return NULL on out-of-memory. */
 ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order);
+
+/*
+ * Variable-length strings anywhere in a type tree (top level, compound
+ * fields, array elements, at any depth).  In memory each one is a
+ * pointer-sized slot: a `char *` for HDF5, a `PyObject *` for numpy, at the
+ * same offset.  Every conversion that stages, reads or frees such data
+ * visits the slots with ha_type_walk_vlen(), so nesting is handled once.
+ */
+int ha_type_has_vlen(const ha_type *t);
+/* Call fn(slot, arg) for every vlen-string slot of `n` elements of `t` laid
+ * out contiguously from `elems`; stops at and returns fn's first nonzero. */
+int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
+                      int (*fn)(void **slot, void *arg), void *arg);
 ha_type *ha_type_copy(const ha_type *t);
 void ha_type_free(ha_type *t);
 

@@ -69,7 +69,8 @@ int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
 
 /* Copy `n` variable-length strings HDF5 read into `src` (malloc'd, freed
  * here) into t->result.data, and reclaim HDF5's memory. */
-int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src);
+int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
+                   void *src);
 
 /* Read the creation options and layout of dataset `did`, whose type is
  * `type`, into `d` (d->fill malloc'd when a fill value was set). */

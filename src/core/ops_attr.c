@@ -77,24 +77,44 @@ done:
 }
 
 /*
- * Variable-length strings come back as pointers HDF5 allocated.  Copy them
- * into one block we own, t->result.data (pointer array, then the bytes), and
- * give HDF5's memory (and `src`, malloc'd) back here, on the executing thread.
+ * Variable-length strings come back as pointers HDF5 allocated, wherever
+ * they sit in the type.  Copy the elements and the strings into one block
+ * we own, t->result.data (the `n` elements, their slots pointing at the
+ * string bytes that follow), and give HDF5's memory (and `src`, malloc'd)
+ * back here, on the executing thread.
  */
-int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src)
+typedef struct {
+    size_t total;
+    char *tail;
+} repack_state;
+
+static int count_string(void **slot, void *arg)
 {
-    size_t total = n * sizeof(char *);
-    for (size_t i = 0; i < n; i++)
-        total += (src[i] ? strlen(src[i]) : 0) + 1;
-    char **dst = malloc(total ? total : 1);
+    ((repack_state *)arg)->total += (*slot ? strlen(*slot) : 0) + 1;
+    return 0;
+}
+
+static int move_string(void **slot, void *arg)
+{
+    repack_state *st = arg;
+    const char *s = *slot ? *slot : "";
+    size_t len = strlen(s);
+    memcpy(st->tail, s, len + 1);
+    *slot = st->tail;
+    st->tail += len + 1;
+    return 0;
+}
+
+int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
+                   void *src)
+{
+    repack_state st = {n * type->size, NULL};
+    ha_type_walk_vlen(type, src, n, count_string, &st);
+    char *dst = malloc(st.total ? st.total : 1);
     if (dst) {
-        char *p = (char *)(dst + n);
-        for (size_t i = 0; i < n; i++) {
-            size_t len = src[i] ? strlen(src[i]) : 0;
-            memcpy(p, src[i] ? src[i] : "", len + 1);
-            dst[i] = p;
-            p += len + 1;
-        }
+        memcpy(dst, src, n * type->size);
+        st.tail = dst + n * type->size;
+        ha_type_walk_vlen(type, dst, n, move_string, &st);
     }
 #if H5_VERSION_GE(1, 12, 0)
     H5Treclaim(mtype, space, H5P_DEFAULT, src);
@@ -103,7 +123,7 @@ int ha_vlstr_repack(ha_task *t, hid_t mtype, hid_t space, size_t n, char **src)
 #endif
     free(src);
     t->result.data = dst;
-    t->result.nbytes = total;
+    t->result.nbytes = st.total;
     return dst ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
 }
 
@@ -142,8 +162,11 @@ int ha_op_attr_read(ha_task *t)
     if (n > 0 && H5Aread(aid, mtype, t->result.data) < 0)
         goto done;
     rc = 0;
-    if (n > 0 && t->result.type->cls == HA_T_VLSTR)
-        rc = ha_vlstr_repack(t, mtype, space, (size_t)n, t->result.data);
+    if (n > 0 && ha_type_has_vlen(t->result.type)) {
+        void *src = t->result.data;
+        t->result.data = NULL;
+        rc = ha_vlen_repack(t, t->result.type, mtype, space, (size_t)n, src);
+    }
 done:
     ha_close_type(mtype);
     ha_close_type(ftype);

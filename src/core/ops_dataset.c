@@ -124,18 +124,24 @@ int ha_op_dset_write(ha_task *t)
 }
 
 /* Variable-length strings land in HDF5-allocated memory: read into a
- * pointer array of our own and repack them into t->result.data. */
-static int read_strings(ha_task *t, hid_t did, xfer *x)
+ * buffer of our own and repack them into t->result.data. */
+static int read_vlen(ha_task *t, hid_t did, xfer *x)
 {
     hssize_t n = H5Sget_select_npoints(x->mspace);
-    char **ptrs = n >= 0 ? calloc((size_t)n + 1, sizeof *ptrs) : NULL;
-    if (!ptrs)
+    void *buf = n >= 0 ? calloc((size_t)n + 1, t->type->size) : NULL;
+    if (!buf)
         return -1;
-    if (H5Dread(did, x->mtype, x->mspace, x->fspace, x->dxpl, ptrs) < 0) {
-        free(ptrs);
+    if (H5Dread(did, x->mtype, x->mspace, x->fspace, x->dxpl, buf) < 0) {
+        /* What HDF5 allocated before it failed is reclaimed too. */
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(x->mtype, x->mspace, H5P_DEFAULT, buf);
+#else
+        H5Dvlen_reclaim(x->mtype, x->mspace, H5P_DEFAULT, buf);
+#endif
+        free(buf);
         return -1;
     }
-    return ha_vlstr_repack(t, x->mtype, x->mspace, (size_t)n, ptrs);
+    return ha_vlen_repack(t, t->type, x->mtype, x->mspace, (size_t)n, buf);
 }
 
 int ha_op_dset_read(ha_task *t)
@@ -145,8 +151,8 @@ int ha_op_dset_read(ha_task *t)
         return -1;
     xfer x;
     int rc = xfer_open(t, did, &x);
-    if (rc == 0 && t->type->cls == HA_T_VLSTR)
-        rc = read_strings(t, did, &x);
+    if (rc == 0 && ha_type_has_vlen(t->type))
+        rc = read_vlen(t, did, &x);
     else if (rc == 0)
         rc = H5Dread(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
@@ -163,11 +169,13 @@ int ha_op_dset_resize(ha_task *t)
     return H5Dset_extent(did, dims) < 0 ? ha_op_fail(t) : 0;
 }
 
-/* The user-set fill value in `type`'s memory layout, or NULL. */
+/* The user-set fill value in `type`'s memory layout, or NULL.  Not for
+ * types with strings: HDF5 would hand out pointers of its own, which the
+ * cache of one element could not hold. */
 static void *read_fill(hid_t dcpl, const ha_type *type)
 {
     H5D_fill_value_t status;
-    if (type->cls == HA_T_VLSTR || H5Pfill_value_defined(dcpl, &status) < 0 ||
+    if (ha_type_has_vlen(type) || H5Pfill_value_defined(dcpl, &status) < 0 ||
         status != H5D_FILL_VALUE_USER_DEFINED)
         return NULL;
     hid_t mtype = ha_type_to_h5(type);

@@ -258,8 +258,11 @@ static int check_storage(const ha_extent *e, const ha_dcpl *d, size_t typesize)
 
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
-    if (type->cls == HA_T_VLSTR) {
-        PyErr_SetString(PyExc_TypeError, "fillvalue is not supported for string datasets");
+    if (ha_type_has_vlen(type)) {
+        /* Refused rather than stored wrong: a fill value is one element
+         * with no room for the strings its slots would point at. */
+        PyErr_SetString(PyExc_TypeError,
+                        "fillvalue is not supported for dtypes with variable-length strings");
         return NULL;
     }
     Py_INCREF(dtype);

@@ -101,7 +101,9 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     t->ival2 = as_str;
     t->collective = self->collective;
     mem_all(&t->msel, idx.out_rank, idx.out_dims);
-    if (mtype->cls != HA_T_VLSTR) {
+    /* HDF5 must never write char * into numpy's object slots: reads of
+     * types with strings go through a buffer of the task's (ha_read_finish). */
+    if (!ha_type_has_vlen(mtype)) {
         t->buf = PyArray_DATA(arr);
         t->nbytes = (size_t)PyArray_NBYTES(arr);
     }
@@ -189,9 +191,9 @@ static PyObject *field_result(PyObject *arr, PyObject *single)
 
 int ha_read_finish(ha_task *t, PyObject *arr)
 {
-    if (t->op != HA_OP_DSET_READ || t->type->cls != HA_T_VLSTR || !t->result.data)
+    if (t->op != HA_OP_DSET_READ || !ha_type_has_vlen(t->type) || !t->result.data)
         return 0;
-    int rc = ha_fill_vlstr((PyArrayObject *)arr, t->result.data, (int)t->ival2);
+    int rc = ha_fill_vlen((PyArrayObject *)arr, t->type, t->result.data, (int)t->ival2);
     free(t->result.data); /* filled once */
     t->result.data = NULL;
     return rc;
@@ -301,7 +303,7 @@ static PyArrayObject *borrowable(PyObject *value, PyArray_Descr *dtype, const ha
         return NULL;
     PyArrayObject *a = (PyArrayObject *)value;
     if (!PyArray_IS_C_CONTIGUOUS(a) || !PyArray_ISALIGNED(a) || PyDataType_HASSUBARRAY(dtype) ||
-        dtype->type_num == NPY_OBJECT || !PyArray_EquivTypes(PyArray_DESCR(a), dtype) ||
+        PyDataType_REFCHK(dtype) || !PyArray_EquivTypes(PyArray_DESCR(a), dtype) ||
         PyArray_NDIM(a) != idx->out_rank)
         return NULL;
     for (int i = 0; i < idx->out_rank; i++)
@@ -354,7 +356,7 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
     PyArrayObject *src = NULL, *dst = NULL;
     /* Strings go through an object array; everything else is converted and
      * broadcast straight into the staging buffer: one copy. */
-    int direct = type->cls != HA_T_VLSTR;
+    int direct = !ha_type_has_vlen(type);
     size_t n;
     if (ha_index_check_array(idx) < 0)
         return NULL;
@@ -508,7 +510,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     /* Synchronous (or copy=False) and contiguous: HDF5 reads the caller's
      * array itself. */
     int borrow = (!core_es || !copy) && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&
-                 mtype->cls != HA_T_VLSTR;
+                 !ha_type_has_vlen(mtype);
     size_t nbytes = (size_t)PyArray_NBYTES(arr);
     void *buf = borrow ? PyArray_DATA(arr) : ha_stage_array(arr, mtype, &nbytes);
     if (!buf) {
@@ -575,7 +577,7 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
     ha_type *mtype = ha_type_from_descr(PyArray_DESCR(arr));
     if (!mtype)
         return NULL;
-    if (mtype->cls == HA_T_VLSTR) {
+    if (ha_type_has_vlen(mtype)) {
         ha_type_free(mtype);
         PyErr_SetString(PyExc_TypeError, "read_direct into object arrays is not supported");
         return NULL;

@@ -293,55 +293,85 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     return NULL;
 }
 
-static void *stage_vlstr(PyArrayObject *arr, size_t *nbytes)
+/*
+ * Staging of types with variable-length strings (at any depth): the
+ * elements are copied as they are, then every string slot, which holds a
+ * PyObject * in numpy's layout, gets a char * to a NUL-terminated copy of
+ * the string in the same block, after the elements.
+ */
+typedef struct {
+    size_t total;
+    char *tail;
+} vlen_stage;
+
+/* The bytes of a str or bytes object, as h5py stores them; -1 with h5py's
+ * TypeError for anything else, ValueError for an embedded NUL. */
+static const char *string_bytes(PyObject *o, Py_ssize_t *len)
+{
+    const char *s = NULL;
+    if (o && PyUnicode_Check(o))
+        s = PyUnicode_AsUTF8AndSize(o, len);
+    else if (o && PyBytes_Check(o))
+        s = (*len = PyBytes_GET_SIZE(o), PyBytes_AS_STRING(o));
+    else
+        PyErr_Format(PyExc_TypeError, "Can't implicitly convert %.100s to a string",
+                     o ? Py_TYPE(o)->tp_name : "NULL");
+    if (s && memchr(s, '\0', (size_t)*len)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "VLEN strings do not support embedded NULLs");
+        return NULL;
+    }
+    return s;
+}
+
+static int measure_string(void **slot, void *arg)
+{
+    Py_ssize_t len;
+    if (!string_bytes(*slot, &len))
+        return -1;
+    ((vlen_stage *)arg)->total += (size_t)len + 1;
+    return 0;
+}
+
+static int copy_string(void **slot, void *arg)
+{
+    vlen_stage *st = arg;
+    Py_ssize_t len;
+    const char *s = string_bytes(*slot, &len); /* measured: cannot fail now */
+    memcpy(st->tail, s, (size_t)len);
+    st->tail[len] = '\0';
+    *slot = st->tail;
+    st->tail += len + 1;
+    return 0;
+}
+
+static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
     PyArrayObject *c = (PyArrayObject *)PyArray_GETCONTIGUOUS(arr);
     if (!c)
         return NULL;
-    npy_intp n = PyArray_SIZE(c);
-    PyObject **items = (PyObject **)PyArray_DATA(c);
-    size_t total = (size_t)n * sizeof(char *);
-    char **out = NULL;
-    for (npy_intp i = 0; i < n; i++) {
-        Py_ssize_t len;
-        if (PyUnicode_Check(items[i])) {
-            if (!PyUnicode_AsUTF8AndSize(items[i], &len))
-                goto done;
-        } else if (PyBytes_Check(items[i])) {
-            len = PyBytes_GET_SIZE(items[i]);
+    /* Elements of `t`: numpy spreads a subarray dtype over extra axes. */
+    size_t n = (size_t)PyArray_NBYTES(c) / t->size;
+    vlen_stage st = {n * t->size, NULL};
+    char *out = NULL;
+    if (ha_type_walk_vlen(t, PyArray_DATA(c), n, measure_string, &st) == 0) {
+        if (!(out = malloc(st.total ? st.total : 1))) {
+            PyErr_NoMemory();
         } else {
-            PyErr_Format(PyExc_TypeError, "Can't implicitly convert %.100s to a string",
-                         Py_TYPE(items[i])->tp_name);
-            goto done;
+            memcpy(out, PyArray_DATA(c), n * t->size);
+            st.tail = out + n * t->size;
+            ha_type_walk_vlen(t, out, n, copy_string, &st);
+            *nbytes = st.total;
         }
-        total += (size_t)len + 1;
     }
-    out = malloc(total ? total : 1);
-    if (!out) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    char *p = (char *)(out + n);
-    for (npy_intp i = 0; i < n; i++) {
-        Py_ssize_t len;
-        const char *s = PyUnicode_Check(items[i]) ? PyUnicode_AsUTF8AndSize(items[i], &len)
-                                                  : (len = PyBytes_GET_SIZE(items[i]),
-                                                     PyBytes_AS_STRING(items[i]));
-        memcpy(p, s, (size_t)len);
-        p[len] = '\0';
-        out[i] = p;
-        p += len + 1;
-    }
-    *nbytes = total;
-done:
     Py_DECREF(c);
     return out;
 }
 
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
-    if (t->cls == HA_T_VLSTR)
-        return stage_vlstr(arr, nbytes);
+    if (ha_type_has_vlen(t))
+        return stage_vlen(arr, t, nbytes);
     size_t n = (size_t)PyArray_NBYTES(arr);
     void *buf = ha_stage_alloc(n);
     if (!buf)
@@ -374,27 +404,49 @@ PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
                                                              0, NULL);
     if (!a)
         return NULL;
-    if (t->cls != HA_T_VLSTR) {
-        memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
-        return (PyObject *)a;
-    }
-    if (ha_fill_vlstr(a, data, 1) < 0)
+    /* As h5py: an attribute of strings reads as str, strings inside a
+     * compound as bytes. */
+    if (ha_fill_vlen(a, t, data, t->cls == HA_T_VLSTR) < 0)
         Py_CLEAR(a);
     return (PyObject *)a;
 }
 
-int ha_fill_vlstr(PyArrayObject *a, const void *data, int as_str)
+/*
+ * Reads: `data` holds the elements in the memory type's layout, every
+ * string slot a char * into the same block (ha_vlen_repack).  The slots of
+ * the numpy array get new str/bytes objects; once one fails, the rest are
+ * set to NULL, which numpy reads as None and never decrefs.
+ */
+typedef struct {
+    int as_str;
+    int failed;
+} vlen_fill;
+
+static int fill_string(void **slot, void *arg)
 {
-    npy_intp n = PyArray_SIZE(a);
-    PyObject **items = (PyObject **)PyArray_DATA(a);
-    char *const *strs = data;
-    for (npy_intp i = 0; i < n; i++) {
-        Py_ssize_t len = (Py_ssize_t)strlen(strs[i]);
-        PyObject *s = as_str ? PyUnicode_DecodeUTF8(strs[i], len, "surrogateescape")
-                             : PyBytes_FromStringAndSize(strs[i], len);
-        if (!s)
-            return -1;
-        Py_XSETREF(items[i], s);
+    vlen_fill *st = arg;
+    const char *s = *slot;
+    PyObject *o = NULL;
+    if (!st->failed) {
+        Py_ssize_t len = s ? (Py_ssize_t)strlen(s) : 0;
+        o = st->as_str ? PyUnicode_DecodeUTF8(s ? s : "", len, "surrogateescape")
+                       : PyBytes_FromStringAndSize(s ? s : "", len);
+        st->failed = o == NULL;
     }
+    *slot = o;
     return 0;
+}
+
+int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str)
+{
+    size_t n = (size_t)PyArray_NBYTES(a) / t->size;
+    if (!ha_type_has_vlen(t)) {
+        memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
+        return 0;
+    }
+    /* The array is fresh: its object slots hold nothing to release. */
+    memcpy(PyArray_DATA(a), data, n * t->size);
+    vlen_fill st = {as_str, 0};
+    ha_type_walk_vlen(t, PyArray_DATA(a), n, fill_string, &st);
+    return st.failed ? -1 : 0;
 }

@@ -24,8 +24,9 @@ int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8);
 
 /*
  * Stage `arr` (any dtype supported here) into one malloc'd block, owned by
- * the caller: the raw elements, or for variable-length strings the pointer
- * array followed by the string bytes.  Returns NULL with an error.
+ * the caller: the raw elements; where the type holds variable-length
+ * strings (at any depth), their slots point at NUL-terminated copies in the
+ * same block, after the elements.  Returns NULL with an error.
  */
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
 
@@ -36,9 +37,10 @@ void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
 PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
                                int rank, const npy_intp *dims, const void *data);
 
-/* Fill object array `a` from `data` (the pointer array a read returned):
- * str objects when `as_str`, else bytes (h5py 3 reads dataset strings as
- * bytes and attribute strings as str).  0 or -1. */
-int ha_fill_vlstr(PyArrayObject *a, const void *data, int as_str);
+/* Fill the fresh array `a` (whose dtype has the layout of `t`) from `data`
+ * as a read returned it (ha_vlen_repack): variable-length strings, at any
+ * depth, become str objects when `as_str`, else bytes (h5py 3 reads
+ * dataset strings as bytes and attribute strings as str).  0 or -1. */
+int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str);
 
 #endif

@@ -301,7 +301,7 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
     case 10: /* fillvalue: what unwritten elements read as */
-        if (o->type->cls == HA_T_VLSTR)
+        if (ha_type_has_vlen(o->type))
             Py_RETURN_NONE;
         if (o->dcpl.fill)
             return PyArray_Scalar(o->dcpl.fill, o->dtype, NULL);
