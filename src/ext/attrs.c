@@ -12,18 +12,21 @@
 /* The array h5py would store for `value` (new reference). */
 static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
 {
-    if (!dtype && (PyUnicode_Check(value) || PyBytes_CheckExact(value)))
-        dtype = ha_vlstr_descr(PyUnicode_Check(value)); /* as h5py: vlen UTF-8 / ASCII */
-    else if (dtype)
+    PyArrayObject *a;
+    if (dtype) {
         Py_INCREF(dtype);
-    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0,
-                                                        NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+        a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0,
+                                             NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+    } else {
+        a = ha_array_for_new_object(value);
+    }
     if (!a)
         return NULL;
     int utf8;
     PyArray_Descr *d = PyArray_DESCR(a);
-    if (d->kind == 'U' || (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8))) {
-        /* Text arrays (and object arrays of str) become vlen strings. */
+    if (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8)) {
+        /* Object arrays of str become vlen strings (their items are
+         * checked when staged). */
         PyArray_Descr *vl = ha_vlstr_descr(1);
         PyArrayObject *c = vl ? (PyArrayObject *)PyArray_CastToType(a, vl, 0) : NULL;
         Py_DECREF(a);

@@ -256,6 +256,42 @@ static int check_storage(const ha_extent *e, const ha_dcpl *d, size_t typesize)
     return 0;
 }
 
+/*
+ * h5py hands HDF5 the fill value in its own dtype, and HDF5 converts it,
+ * clamping an integer that does not fit (300 into int8 is 127).  The fill
+ * value is cached here in the dataset's dtype, so the clamp is done here,
+ * the same way, before numpy's cast (which would wrap).
+ */
+static PyArrayObject *clamped_fill(PyObject *fill, PyArray_Descr *dtype)
+{
+    if (dtype->kind != 'i' && dtype->kind != 'u') {
+        Py_INCREF(dtype);
+        return (PyArrayObject *)PyArray_FromAny(fill, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    }
+    PyArrayObject *own = (PyArrayObject *)PyArray_FromAny(fill, NULL, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    if (own && ha_write_keeps_dtype((PyObject *)own, dtype)) {
+        int bits = 8 * (int)PyDataType_ELSIZE(dtype);
+        PyObject *one = PyLong_FromLong(1), *nbits = PyLong_FromLong(bits - (dtype->kind == 'i'));
+        PyObject *top = one && nbits ? PyNumber_Lshift(one, nbits) : NULL; /* 2**bits or 2**(bits-1) */
+        PyObject *max = top ? PyNumber_Subtract(top, one) : NULL;
+        PyObject *min = !top ? NULL : dtype->kind == 'i' ? PyNumber_Negative(top) : PyLong_FromLong(0);
+        PyObject *c = min && max ? PyArray_Clip(own, min, max, NULL) : NULL;
+        Py_XDECREF(one);
+        Py_XDECREF(nbits);
+        Py_XDECREF(top);
+        Py_XDECREF(max);
+        Py_XDECREF(min);
+        Py_SETREF(own, (PyArrayObject *)c);
+    }
+    if (!own)
+        return NULL;
+    Py_INCREF(dtype);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny((PyObject *)own, dtype, 0, 0,
+                                                        NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+    Py_DECREF(own);
+    return a;
+}
+
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
     if (ha_type_has_vlen(type)) {
@@ -265,8 +301,7 @@ static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *typ
                         "fillvalue is not supported for dtypes with variable-length strings");
         return NULL;
     }
-    Py_INCREF(dtype);
-    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(fill, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    PyArrayObject *a = clamped_fill(fill, dtype);
     if (!a)
         return NULL;
     void *buf = NULL;
@@ -304,13 +339,17 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         return NULL;
     if (a.dtype != Py_None && !PyArray_DescrConverter(a.dtype, &dtype))
         goto done;
-    if (a.data != Py_None && !dtype && PyUnicode_Check(a.data) &&
-        !(dtype = ha_vlstr_descr(1))) /* a str is stored as h5py stores it */
-        goto done;
-    if (a.data != Py_None) {
-        if (dtype)
-            Py_INCREF(dtype);
-        data = (PyArrayObject *)PyArray_FromAny(a.data, dtype, 0, 0,
+    if (a.data != Py_None && !dtype) {
+        /* Strings and lists of them as h5py stores them (dtype.h). */
+        if (!(data = ha_array_for_new_object(a.data)))
+            goto done;
+        dtype = (PyArray_Descr *)Py_NewRef((PyObject *)PyArray_DESCR(data));
+    } else if (a.data != Py_None) {
+        /* An array of another numeric dtype stays as it is: HDF5 converts
+         * it when the data is written (dtype.h, ha_write_descr). */
+        PyArray_Descr *as = dtype && !ha_write_keeps_dtype(a.data, dtype) ? dtype : NULL;
+        Py_XINCREF(as);
+        data = (PyArrayObject *)PyArray_FromAny(a.data, as, 0, 0,
                                                 NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
         if (!data)
             goto done;
@@ -338,12 +377,13 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         if (!r)
             goto done;
         Py_SETREF(data, (PyArrayObject *)r);
-        if (!(t->type = ha_type_copy(t->ftype))) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        if (!(t->buf = ha_stage_for_selection((PyObject *)data, dtype, t->ftype, &idx,
-                                              &t->nbytes)))
+        /* An array of another numeric dtype keeps it: HDF5 converts. */
+        PyArray_Descr *wdescr = ha_write_descr((PyObject *)data, dtype);
+        t->type = ha_type_from_descr(wdescr);
+        if (t->type)
+            t->buf = ha_stage_for_selection((PyObject *)data, wdescr, t->type, &idx, &t->nbytes);
+        Py_DECREF(wdescr);
+        if (!t->buf)
             goto done;
         t->own_buf = 1;
         t->fsel = idx.sel;

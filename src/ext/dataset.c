@@ -444,15 +444,25 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
         ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
         return NULL;
     PyArrayObject *borrowed = core_es && copy ? NULL : borrowable(value, self->dtype, &idx);
-    void *buf = borrowed ? PyArray_DATA(borrowed)
-                         : ha_stage_for_selection(value, self->dtype, self->type, &idx, &nbytes);
+    /* An array of another numeric dtype keeps it: HDF5 converts (dtype.h). */
+    PyArray_Descr *wdescr = borrowed ? NULL : ha_write_descr(value, self->dtype);
+    ha_type *wtype = wdescr && wdescr != self->dtype ? ha_type_from_descr(wdescr) : NULL;
+    void *buf = NULL;
+    if (borrowed)
+        buf = PyArray_DATA(borrowed);
+    else if (wdescr && (wdescr == self->dtype || wtype))
+        buf = ha_stage_for_selection(value, wdescr, wtype ? wtype : self->type, &idx, &nbytes);
+    Py_XDECREF(wdescr);
     if (!buf) {
+        ha_type_free(wtype);
         ha_sel_clear(&idx.sel);
         return NULL;
     }
     if (borrowed)
         nbytes = (size_t)PyArray_NBYTES(borrowed);
-    ha_type *mtype = idx.npoints ? ha_type_copy(self->type) : NULL;
+    ha_type *mtype = !idx.npoints ? NULL : wtype ? wtype : ha_type_copy(self->type);
+    if (!mtype || !idx.npoints)
+        ha_type_free(wtype);
     if (!mtype) {
         if (!borrowed)
             free(buf);

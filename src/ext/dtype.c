@@ -147,6 +147,12 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
         cls = HA_T_COMPLEX;
         break;
     case 'S':
+        if (size == 0) {
+            /* numpy's S0 would silently become S1 (HDF5 has no 0-byte
+             * string); h5py refuses it. */
+            PyErr_SetString(PyExc_ValueError, "Size must be positive (size must be positive)");
+            return NULL;
+        }
         cls = HA_T_BYTES;
         break;
     case 'O':
@@ -171,6 +177,28 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
     return t;
 }
 
+static int plain_number(PyArray_Descr *d)
+{
+    PyObject *meta = PyDataType_METADATA(d);
+    return (d->kind == 'i' || d->kind == 'u' || d->kind == 'f') && !PyDataType_HASSUBARRAY(d) &&
+           !(meta && PyDict_GetItemString(meta, "enum")); /* an enum converts by name */
+}
+
+int ha_write_keeps_dtype(PyObject *value, PyArray_Descr *dtype)
+{
+    if (!PyArray_Check(value))
+        return 0;
+    PyArray_Descr *v = PyArray_DESCR((PyArrayObject *)value);
+    return plain_number(v) && plain_number(dtype) && !PyArray_EquivTypes(v, dtype);
+}
+
+PyArray_Descr *ha_write_descr(PyObject *value, PyArray_Descr *dtype)
+{
+    if (ha_write_keeps_dtype(value, dtype))
+        return (PyArray_Descr *)Py_NewRef((PyObject *)PyArray_DESCR((PyArrayObject *)value));
+    return (PyArray_Descr *)Py_NewRef((PyObject *)dtype);
+}
+
 PyArray_Descr *ha_vlstr_descr(int utf8)
 {
     PyObject *meta = Py_BuildValue("{sO}", "vlen", utf8 ? (PyObject *)&PyUnicode_Type
@@ -182,6 +210,54 @@ PyArray_Descr *ha_vlstr_descr(int utf8)
     Py_XDECREF(kw);
     Py_XDECREF(args);
     return (PyArray_Descr *)d;
+}
+
+/* Whether every element of object array `o` is a str (`want_str`) or bytes. */
+static int all_strings(PyArrayObject *o, int want_str)
+{
+    npy_intp n = PyArray_SIZE(o);
+    PyObject **items = (PyObject **)PyArray_DATA(o);
+    for (npy_intp i = 0; i < n; i++)
+        if (!items[i] || (want_str ? !PyUnicode_CheckExact(items[i]) : !PyBytes_CheckExact(items[i])))
+            return 0;
+    return 1;
+}
+
+PyArrayObject *ha_array_for_new_object(PyObject *value)
+{
+    /* h5py guesses by exact type: numpy's np.str_ and np.bytes_ scalars go
+     * to numpy (U refused, S kept fixed-length). */
+    if (PyUnicode_CheckExact(value) || PyBytes_CheckExact(value)) {
+        PyArray_Descr *vl = ha_vlstr_descr(PyUnicode_CheckExact(value));
+        return vl ? (PyArrayObject *)PyArray_FromAny(value, vl, 0, 0, NPY_ARRAY_CARRAY, NULL) : NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, NULL, 0, 0, NPY_ARRAY_CARRAY, NULL);
+    if (!a)
+        return NULL;
+    char kind = PyArray_DESCR(a)->kind;
+    if ((kind != 'U' && kind != 'S') || (PyArray_Check(value) && kind == 'S'))
+        return a;
+    /* A list of str (or of bytes) becomes variable-length strings; numpy's
+     * text arrays, and lists mixing strings with other things, have no
+     * HDF5 equivalent (h5py's guess_dtype). */
+    PyArrayObject *o = NULL;
+    if (!PyArray_Check(value)) {
+        PyArray_Descr *vl = ha_vlstr_descr(kind == 'U');
+        o = vl ? (PyArrayObject *)PyArray_FromAny(value, vl, 0, 0, NPY_ARRAY_CARRAY, NULL) : NULL;
+        if (!o || !all_strings(o, kind == 'U'))
+            Py_CLEAR(o);
+        if (!o && PyErr_Occurred()) {
+            Py_DECREF(a);
+            return NULL;
+        }
+    }
+    if (!o && kind == 'S')
+        return a; /* bytes mixed with np.bytes_: fixed-length, as h5py */
+    if (!o)
+        PyErr_Format(PyExc_TypeError, "No conversion path for dtype: %R",
+                     (PyObject *)PyArray_DESCR(a));
+    Py_DECREF(a);
+    return o;
 }
 
 static PyArray_Descr *descr_from_spec(PyObject *spec)
@@ -268,8 +344,17 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
         return numeric_descr(t);
     case HA_T_BOOL:
         return PyArray_DescrFromType(NPY_BOOL);
-    case HA_T_BYTES:
-        return descr_from_spec(PyUnicode_FromFormat("S%zu", t->size ? t->size : 1));
+    case HA_T_BYTES: {
+        /* As h5py: fixed-length strings carry their encoding as metadata
+         * (what check_string_dtype reads). */
+        PyObject *kw = Py_BuildValue("{s{ss}}", "metadata", "h5py_encoding",
+                                     t->cset == HA_CSET_UTF8 ? "utf-8" : "ascii");
+        PyObject *args = Py_BuildValue("(N)", PyUnicode_FromFormat("S%zu", t->size ? t->size : 1));
+        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+        Py_XDECREF(kw);
+        Py_XDECREF(args);
+        return (PyArray_Descr *)d;
+    }
     case HA_T_VLSTR:
         return ha_vlstr_descr(t->cset == HA_CSET_UTF8);
     case HA_T_COMPOUND:

@@ -16,6 +16,25 @@ ha_type *ha_type_from_descr(PyArray_Descr *d);
 /* The numpy dtype for `t` (new reference), or NULL with an error. */
 PyArray_Descr *ha_descr_from_type(const ha_type *t);
 
+/*
+ * The memory dtype of a write of `value` into data of `dtype` (new
+ * reference).  As h5py: a numpy array of another integer or float dtype is
+ * handed to HDF5 as it is, and HDF5 converts it, clamping what does not fit
+ * (numpy would wrap 300 into uint8 as 44; HDF5 stores 255); anything else
+ * is converted by numpy to `dtype` itself, which raises on overflow.
+ */
+PyArray_Descr *ha_write_descr(PyObject *value, PyArray_Descr *dtype);
+/* Whether ha_write_descr() keeps the array's own dtype. */
+int ha_write_keeps_dtype(PyObject *value, PyArray_Descr *dtype);
+
+/*
+ * The array h5py would store for `value` given without a dtype (new
+ * reference, or NULL with TypeError): str and bytes, and lists of them,
+ * become variable-length strings (UTF-8 for str); numpy text arrays and
+ * lists mixing strings with other values are refused, as h5py refuses them.
+ */
+PyArrayObject *ha_array_for_new_object(PyObject *value);
+
 /* The dtype h5py uses for variable-length strings (new reference). */
 PyArray_Descr *ha_vlstr_descr(int utf8);
 

@@ -1,0 +1,88 @@
+"""Values converted exactly as h5py converts them, or refused as h5py
+refuses them (issue 11, points 2 and 3).
+
+- A Python value (scalar, list) is converted by numpy to the dataset's
+  dtype, which raises on overflow (OverflowError, ValueError).
+- A numpy array of another numeric dtype is handed to HDF5, which clamps
+  what does not fit (300 into uint8 is 255; numpy would wrap it to 44).
+- str and bytes, and lists of them, become variable-length strings; numpy
+  text arrays and mixed lists are refused with TypeError; S0 with ValueError.
+
+Each case runs under h5py and under h5async, each library in its own
+interpreter, and the printed outcomes (value read back, or exception type)
+must be the same line for line.
+"""
+import subprocess
+import sys
+
+import pytest
+
+CASES = r'''
+import sys
+import numpy as np
+lib = sys.argv[1]
+L = __import__(lib)
+f = L.File(sys.argv[2], "w")
+def attempt(label, fn):
+    try:
+        print(f"{label}: ok {fn()!r}")
+    except Exception as e:
+        print(f"{label}: {type(e).__name__}")
+i4 = f.create_dataset("i4", (3,), "i4")
+u1 = f.create_dataset("u1", (3,), "u1")
+u8 = f.create_dataset("u8", (3,), "u8")
+def w(d, key, v):
+    d[key] = v
+    return d[...].tolist()
+attempt("i4 list 2**40", lambda: w(i4, slice(None), [1, 2**40, 3]))
+attempt("i4 array i8 2**40", lambda: w(i4, slice(None), np.array([1, 2**40, 3])))
+attempt("u1 -1", lambda: w(u1, 0, -1))
+attempt("u1 300", lambda: w(u1, 0, 300))
+attempt("u1 list", lambda: w(u1, slice(None), [-1, 300, 5]))
+attempt("u1 array", lambda: w(u1, slice(None), np.array([-1, 300, 5])))
+attempt("u1 array f8", lambda: w(u1, slice(None), np.array([-1.5, 300.0, 5.9])))
+attempt("i4 nan", lambda: w(i4, 0, np.nan))
+attempt("i4 2.7", lambda: w(i4, 0, 2.7))
+attempt("u8 2**53+1", lambda: w(u8, 0, 2**53 + 1))
+attempt("u8 list big", lambda: w(u8, slice(None), [2**64 - 1, 2**53 + 1, 0]))
+attempt("i4 'abc'", lambda: w(i4, 0, "abc"))
+attempt("i4 '12'", lambda: w(i4, 0, "12"))
+attempt("create list i1", lambda: f.create_dataset("c1", data=[1, 300], dtype="i1")[...].tolist())
+attempt("create array i1", lambda: f.create_dataset("c2", data=np.array([1, 300]), dtype="i1")[...].tolist())
+attempt("fill i1 300", lambda: f.create_dataset("c3", (2,), dtype="i1", fillvalue=300).fillvalue)
+attempt("fill u1 -5", lambda: f.create_dataset("c4", (2,), dtype="u1", fillvalue=-5).fillvalue)
+attempt("write_direct i8->i4", lambda: (i4.write_direct(np.array([2**40, 1, 2])), i4[...].tolist())[1])
+attempt("S0", lambda: f.create_dataset("s0", (2,), dtype="S0").dtype)
+attempt("attr [1,'a']", lambda: (f.attrs.__setitem__("mix", [1, "a"]), f.attrs["mix"])[1])
+attempt("attr U array", lambda: (f.attrs.__setitem__("u", np.array(["a", "bc"])), f.attrs["u"])[1])
+attempt("attr str NUL", lambda: (f.attrs.__setitem__("nul", "a\x00b"), f.attrs["nul"])[1])
+attempt("attr 2**70", lambda: (f.attrs.__setitem__("big", 2**70), f.attrs["big"])[1])
+for k, v in [("lb", [b"a", b"bc"]), ("ls", ["a", "bc"]), ("b", b"hello"), ("s", "hi"),
+             ("nested", [["a", "b"], ["c", "d"]]), ("tup", ("a", "bc")), ("npstr", np.str_("a")),
+             ("npbytes", np.bytes_(b"xy")), ("lnp", [np.str_("a"), "b"]),
+             ("lnpb", [np.bytes_(b"a"), b"b"]), ("ds U", np.array(["a", "bc"]))]:
+    def ds(k=k, v=v):
+        f[k] = v
+        return f[k].dtype, f[k].dtype.metadata, f[k][()]
+    def at(k=k, v=v):
+        f.attrs[k] = v
+        a = f.attrs[k]
+        return a, getattr(getattr(a, "dtype", None), "metadata", None)
+    attempt("dataset " + k, ds)
+    attempt("attr " + k, at)
+'''
+
+
+def outcomes(lib, path):
+    proc = subprocess.run([sys.executable, "-c", CASES, lib, str(path)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
+
+
+def test_every_case_as_h5py(tmp_path):
+    theirs = outcomes("h5py", tmp_path / "h5py.h5")
+    ours = outcomes("h5async", tmp_path / "ours.h5")
+    assert len(ours) == len(theirs) > 40
+    for a, b in zip(ours, theirs):
+        assert a == b
