@@ -325,7 +325,10 @@ static PyArrayObject *convertible(PyObject *value, PyArray_Descr *dtype)
 {
     char to = dtype->kind;
     int number = to && strchr("biufc", to);
-    if (!PyArray_Check(value) && number) {
+    /* Python values (and, for compounds, tuples as rows: d[0] = (1, 2.5),
+     * a list of tuples) are converted by numpy to the dataset's dtype, as
+     * h5py does. */
+    if (!PyArray_Check(value) && (number || PyDataType_HASFIELDS(dtype))) {
         Py_INCREF(dtype);
         return (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0, NPY_ARRAY_FORCECAST, NULL);
     }
@@ -440,18 +443,45 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     HA_ES_AUTO ha_eventset *core_es = NULL;
+    PyObject *rest = NULL, *fdtype = NULL, *single = NULL;
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
-        ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
+        split_fields(self, key, &rest, &fdtype, &single) < 0)
         return NULL;
-    PyArrayObject *borrowed = core_es && copy ? NULL : borrowable(value, self->dtype, &idx);
-    /* An array of another numeric dtype keeps it: HDF5 converts (dtype.h). */
-    PyArray_Descr *wdescr = borrowed ? NULL : ha_write_descr(value, self->dtype);
-    ha_type *wtype = wdescr && wdescr != self->dtype ? ha_type_from_descr(wdescr) : NULL;
+    int parsed = ha_index_parse(rest, self->ext.rank, self->ext.dims, &idx);
+    Py_DECREF(rest);
+    if (parsed < 0) {
+        Py_XDECREF(fdtype);
+        Py_XDECREF(single);
+        return NULL;
+    }
+    PyArrayObject *borrowed = NULL;
+    PyArray_Descr *wdescr;
+    ha_type *wtype = NULL;
+    if (fdtype) {
+        /* d['a'] = v, d[['a', 'b'], sel] = v: the memory type holds only
+         * those fields, and HDF5 converts by name, leaving the others as
+         * they are (as h5py writes fields).  One field's values have the
+         * layout of a compound of that field alone. */
+        PyObject *info = single ? PyDict_GetItem(PyDataType_FIELDS(fdtype), single) : NULL;
+        wdescr = (PyArray_Descr *)Py_NewRef(info ? PyTuple_GET_ITEM(info, 0) : fdtype);
+        wtype = ha_type_from_descr((PyArray_Descr *)fdtype);
+    } else {
+        borrowed = core_es && copy ? NULL : borrowable(value, self->dtype, &idx);
+        /* An array of another numeric dtype keeps it: HDF5 converts (dtype.h). */
+        wdescr = borrowed ? NULL : ha_write_descr(value, self->dtype);
+        wtype = wdescr && wdescr != self->dtype ? ha_type_from_descr(wdescr) : NULL;
+    }
+    Py_XDECREF(fdtype);
+    Py_XDECREF(single);
     void *buf = NULL;
-    if (borrowed)
+    if (borrowed) {
         buf = PyArray_DATA(borrowed);
-    else if (wdescr && (wdescr == self->dtype || wtype))
-        buf = ha_stage_for_selection(value, wdescr, wtype ? wtype : self->type, &idx, &nbytes);
+    } else if (wdescr && (wdescr == self->dtype || wtype)) {
+        ha_type *stype = wdescr == self->dtype ? NULL : ha_type_from_descr(wdescr);
+        if (wdescr == self->dtype || stype)
+            buf = ha_stage_for_selection(value, wdescr, stype ? stype : self->type, &idx, &nbytes);
+        ha_type_free(stype);
+    }
     Py_XDECREF(wdescr);
     if (!buf) {
         ha_type_free(wtype);

@@ -7,6 +7,7 @@ refuses them (issue 11, points 2 and 3).
   what does not fit (300 into uint8 is 255; numpy would wrap it to 44).
 - str and bytes, and lists of them, become variable-length strings; numpy
   text arrays and mixed lists are refused with TypeError; S0 with ValueError.
+- A tuple is a compound row; d["a"] = v writes one field and keeps the rest.
 
 Each case runs under h5py and under h5async, each library in its own
 interpreter, and the printed outcomes (value read back, or exception type)
@@ -57,6 +58,20 @@ attempt("attr [1,'a']", lambda: (f.attrs.__setitem__("mix", [1, "a"]), f.attrs["
 attempt("attr U array", lambda: (f.attrs.__setitem__("u", np.array(["a", "bc"])), f.attrs["u"])[1])
 attempt("attr str NUL", lambda: (f.attrs.__setitem__("nul", "a\x00b"), f.attrs["nul"])[1])
 attempt("attr 2**70", lambda: (f.attrs.__setitem__("big", 2**70), f.attrs["big"])[1])
+# Compound rows as tuples, and writes of one field (h5py's d["a"] = v).
+dt = np.dtype([("a", "i4"), ("b", "f8")])
+c = f.create_dataset("compound", (3,), dtype=dt)
+attempt("row tuple", lambda: (c.__setitem__(0, (1, 2.5)), c[...].tolist())[1])
+attempt("rows list of tuples", lambda: (c.__setitem__(slice(0, 2), [(3, 4.5), (5, 6.5)]), c[...].tolist())[1])
+attempt("create list of tuples", lambda: f.create_dataset("ct", data=[(1, 2.0), (3, 4.0)], dtype=dt)[...].tolist())
+attempt("attr tuple", lambda: (f.attrs.create("tup", (1, 2.5), dtype=dt), f.attrs["tup"])[1])
+nested = np.dtype([("p", dt), ("q", "i2")])
+n = f.create_dataset("nested_c", (2,), dtype=nested)
+attempt("nested tuple", lambda: (n.__setitem__(1, ((7, 8.5), 9)), n[...].tolist())[1])
+attempt("tuple too long", lambda: c.__setitem__(0, (1, 2, 3)))
+attempt("field write", lambda: (c.__setitem__("a", np.array([9, 9, 9])), c[...].tolist())[1])
+attempt("field write slice", lambda: (c.__setitem__(("b", slice(1, 3)), [7.5, 8.5]), c[...].tolist())[1])
+attempt("missing field", lambda: c.__setitem__("zz", 1))
 for k, v in [("lb", [b"a", b"bc"]), ("ls", ["a", "bc"]), ("b", b"hello"), ("s", "hi"),
              ("nested", [["a", "b"], ["c", "d"]]), ("tup", ("a", "bc")), ("npstr", np.str_("a")),
              ("npbytes", np.bytes_(b"xy")), ("lnp", [np.str_("a"), "b"]),
