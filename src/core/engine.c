@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "config.h"
@@ -163,6 +164,78 @@ int ha_engine_dequeue_locked(ha_task *t)
 /* ---- completion ---- */
 
 
+static char *trace_strdup(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+static long trace_thread_id(void)
+{
+#ifdef __linux__
+    return (long)syscall(SYS_gettid); /* what Python's threading.get_native_id() says */
+#else
+    return (long)(uintptr_t)pthread_self();
+#endif
+}
+
+/*
+ * The names a trace record shows.  execute() drops a task's handles before
+ * it completes, so it calls trace_capture() first, which copies them (only
+ * while tracing) for the same thread's complete_locked() to take.
+ */
+static __thread struct {
+    const ha_task *task;
+    char *file, *path;
+} tls_trace;
+
+static void trace_names(const ha_task *t, char **file, char **path)
+{
+    const ha_handle *obj = t->target ? t->target : t->obj;
+    const ha_handle *f = obj ? ha_handle_file((ha_handle *)obj) : NULL;
+    *file = trace_strdup(f ? f->path : NULL);
+    /* A file's handle holds its file name: its object path is "/". */
+    *path = obj ? trace_strdup(obj->kind == HA_OBJ_FILE ? "/" : obj->path) : NULL;
+}
+
+static void trace_capture(const ha_task *t)
+{
+    if (!__atomic_load_n(&eng.trace, __ATOMIC_RELAXED))
+        return;
+    trace_names(t, &tls_trace.file, &tls_trace.path);
+    tls_trace.task = t;
+}
+
+/* Record the end of `t` if tracing has room (engine mutex held). */
+static void trace_complete_locked(const ha_task *t)
+{
+    char *file = NULL, *path = NULL;
+    if (tls_trace.task == t) {
+        file = tls_trace.file;
+        path = tls_trace.path;
+    }
+    tls_trace.task = NULL;
+    tls_trace.file = tls_trace.path = NULL;
+    if (!eng.trace || eng.trace_n >= eng.trace_cap) {
+        free(file);
+        free(path);
+        return;
+    }
+    if (!file && !path) /* not executed (cancelled): the handles are still there */
+        trace_names(t, &file, &path);
+    eng.trace[eng.trace_n++] = (ha_trace_rec){
+        .op = t->op,
+        .status = t->status,
+        .t_submit = t->t_submit,
+        .t_start = t->t_start ? t->t_start : t->t_end,
+        .t_end = t->t_end,
+        .nbytes = t->nbytes,
+        .ran_inline = t->ran_inline,
+        .failed = t->status != HA_DONE,
+        .tid = trace_thread_id(),
+        .file = file,
+        .path = path,
+        .name = t->op == HA_OP_FILE_OPEN ? NULL : trace_strdup(t->name),
+        .error = t->error ? trace_strdup(t->error->message) : NULL,
+    };
+}
+
 /*
  * Record the end of `t` (engine mutex held).  Returns 1 if the caller must
  * drop the engine's reference (outside the mutex), 0 if the task went to the
@@ -183,10 +256,7 @@ static int complete_locked(ha_task *t)
     eng.stats.held_bytes -= t->footprint;
     if (t->es)
         ha_es_complete_locked(t->es, t);
-    if (eng.trace && eng.trace_n < eng.trace_cap)
-        eng.trace[eng.trace_n++] = (ha_trace_rec){
-            t->op, t->t_submit, t->t_start ? t->t_start : t->t_end, t->t_end,
-            t->nbytes, t->ran_inline, t->status != HA_DONE};
+    trace_complete_locked(t);
     wake_waiters_locked();
     ha_notify_signal();
     if (t->user) {
@@ -277,6 +347,7 @@ static void execute(ha_task *t)
     close_deferred();
     t->t_start = ha_now();
     ha_task_execute(t);
+    trace_capture(t);
     ha_handle *obj = t->obj, *target = t->target, *obj2 = t->obj2;
     ha_handle *on = obj ? obj : target;
     if (t->error && !t->es && t->op == HA_OP_OBJ_CLOSE)
@@ -806,11 +877,13 @@ void ha_trace_start(size_t capacity)
 {
     ha_trace_rec *buf = malloc((capacity ? capacity : 1) * sizeof *buf);
     pthread_mutex_lock(&eng.mu);
-    free(eng.trace);
-    eng.trace = buf;
+    ha_trace_rec *old = eng.trace;
+    size_t old_n = eng.trace_n;
+    __atomic_store_n(&eng.trace, buf, __ATOMIC_RELAXED); /* trace_capture reads it unlocked */
     eng.trace_n = 0;
     eng.trace_cap = buf ? capacity : 0;
     pthread_mutex_unlock(&eng.mu);
+    ha_trace_free(old, old_n); /* outside the mutex: it is a leaf */
 }
 
 ha_trace_rec *ha_trace_stop(size_t *n)
@@ -818,10 +891,48 @@ ha_trace_rec *ha_trace_stop(size_t *n)
     pthread_mutex_lock(&eng.mu);
     ha_trace_rec *buf = eng.trace;
     *n = eng.trace_n;
-    eng.trace = NULL;
+    __atomic_store_n(&eng.trace, NULL, __ATOMIC_RELAXED);
     eng.trace_n = eng.trace_cap = 0;
     pthread_mutex_unlock(&eng.mu);
     return buf;
+}
+
+ha_trace_rec *ha_trace_take(size_t *n)
+{
+    *n = 0;
+    pthread_mutex_lock(&eng.mu);
+    size_t cap = eng.trace_cap;
+    int empty = !eng.trace || eng.trace_n == 0;
+    pthread_mutex_unlock(&eng.mu);
+    if (empty)
+        return NULL;
+    /* Allocate outside the mutex; tracing may have stopped meanwhile. */
+    ha_trace_rec *fresh = malloc(cap * sizeof *fresh);
+    if (!fresh)
+        return NULL;
+    pthread_mutex_lock(&eng.mu);
+    ha_trace_rec *buf = NULL;
+    if (eng.trace && eng.trace_cap == cap) {
+        buf = eng.trace;
+        *n = eng.trace_n;
+        __atomic_store_n(&eng.trace, fresh, __ATOMIC_RELAXED);
+        eng.trace_n = 0;
+        fresh = NULL;
+    }
+    pthread_mutex_unlock(&eng.mu);
+    free(fresh);
+    return buf;
+}
+
+void ha_trace_free(ha_trace_rec *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++) {
+        free(r[i].file);
+        free(r[i].path);
+        free(r[i].name);
+        free(r[i].error);
+    }
+    free(r);
 }
 
 void ha_emulate_storage(double bandwidth, double latency)

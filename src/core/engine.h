@@ -148,19 +148,33 @@ void ha_stats_get(ha_stats *out);
 
 /*
  * Tracing: while on, every completed task is recorded (operation, times,
- * bytes, thread) into a buffer of at most `capacity` records.
+ * bytes, thread, object and outcome) into a buffer of at most `capacity`
+ * records; records past that are dropped until the buffer is taken.
  */
 typedef struct {
     ha_opkind op;
+    ha_status status;       /* HA_DONE, HA_FAILED or HA_CANCELLED */
     double t_submit, t_start, t_end;
     uint64_t nbytes;
-    int ran_inline;
-    int failed;
+    int ran_inline;         /* executed by the caller's thread */
+    int failed;             /* status is not HA_DONE */
+    long tid;               /* OS thread id (gettid) of the thread that completed it */
+    char *file;             /* the file's name, or NULL (malloc'd) */
+    char *path;             /* the object's path in its file, or NULL (malloc'd) */
+    char *name;             /* the name argument (attribute, link, copy source), or NULL */
+    char *error;            /* failure message, or NULL (malloc'd) */
 } ha_trace_rec;
 
 void ha_trace_start(size_t capacity);
-/* Stop and take the records (malloc'd array, the caller frees), or NULL. */
+/* Stop and take the records (malloc'd array, the caller frees it with
+ * ha_trace_free), or NULL. */
 ha_trace_rec *ha_trace_stop(size_t *n);
+/* Take the records so far and keep tracing into a fresh buffer of the same
+ * capacity (for periodic flushing); NULL with *n = 0 when tracing is off
+ * or nothing was recorded.  The caller frees the array with ha_trace_free. */
+ha_trace_rec *ha_trace_take(size_t *n);
+/* Free an array of records returned by ha_trace_stop or ha_trace_take. */
+void ha_trace_free(ha_trace_rec *r, size_t n);
 
 /*
  * Emulated slow storage: each data transfer sleeps `latency` seconds plus

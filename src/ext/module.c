@@ -181,25 +181,45 @@ static PyObject *trace_start(PyObject *m, PyObject *arg)
     Py_RETURN_NONE;
 }
 
-/* trace_stop() -> list of (op, t_submit, t_start, t_end, nbytes, inline, failed) */
+static const char *trace_outcome(ha_status st)
+{
+    return st == HA_DONE ? "ok" : st == HA_CANCELLED ? "cancelled" : "failed";
+}
+
+/* The records as a list of tuples (see TRACE_FIELDS in trace.py); frees them. */
+static PyObject *trace_records(ha_trace_rec *r, size_t n)
+{
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *t = Py_BuildValue("(sdddKiislzzzz)", ha_op_name(r[i].op), r[i].t_submit,
+                                    r[i].t_start, r[i].t_end, (unsigned long long)r[i].nbytes,
+                                    r[i].ran_inline, r[i].failed, trace_outcome(r[i].status),
+                                    r[i].tid, r[i].file, r[i].path, r[i].name, r[i].error);
+        if (!t)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    ha_trace_free(r, n);
+    return list;
+}
+
 static PyObject *trace_stop(PyObject *m, PyObject *unused)
 {
     (void)m;
     (void)unused;
     size_t n = 0;
     ha_trace_rec *r = ha_trace_stop(&n);
-    PyObject *list = PyList_New((Py_ssize_t)n);
-    for (size_t i = 0; list && i < n; i++) {
-        PyObject *t = Py_BuildValue("(sdddKii)", ha_op_name(r[i].op), r[i].t_submit,
-                                    r[i].t_start, r[i].t_end, (unsigned long long)r[i].nbytes,
-                                    r[i].ran_inline, r[i].failed);
-        if (!t)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, t);
-    }
-    free(r);
-    return list;
+    return trace_records(r, n);
+}
+
+static PyObject *trace_take(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    size_t n = 0;
+    ha_trace_rec *r = ha_trace_take(&n);
+    return trace_records(r, n);
 }
 
 static PyObject *monotonic(PyObject *m, PyObject *unused)
@@ -225,10 +245,18 @@ static PyObject *emulate_storage(PyObject *m, PyObject *args, PyObject *kw)
 }
 
 static PyMethodDef module_methods[] = {
-    {"trace_start", trace_start, METH_O, "trace_start(capacity): record completed tasks"},
+    {"trace_start", trace_start, METH_O,
+     "trace_start($module, capacity, /)\n--\n\n"
+     "Start recording completed tasks, at most `capacity` records until taken."},
     {"trace_stop", trace_stop, METH_NOARGS,
-     "trace_stop() -> [(op, t_submit, t_start, t_end, nbytes, inline, failed)]"},
-    {"monotonic", monotonic, METH_NOARGS, "the engine's clock (seconds)"},
+     "trace_stop($module, /)\n--\n\n"
+     "Stop recording; return the records as tuples (op, t_submit, t_start, t_end,\n"
+     "nbytes, inline, failed, outcome, tid, file, path, name, error)."},
+    {"trace_take", trace_take, METH_NOARGS,
+     "trace_take($module, /)\n--\n\n"
+     "Return the records so far (as trace_stop) and keep recording."},
+    {"monotonic", monotonic, METH_NOARGS,
+     "monotonic($module, /)\n--\n\nThe engine's clock, in seconds (CLOCK_MONOTONIC)."},
     {"emulate_storage", (PyCFunction)(void (*)(void))emulate_storage,
      METH_VARARGS | METH_KEYWORDS,
      "emulate_storage(bandwidth=0, latency=0): make dataset transfers sleep on the I/O\n"
