@@ -301,8 +301,15 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
     case 10: /* fillvalue: what unwritten elements read as */
-        if (ha_type_has_vlen(o->type))
-            Py_RETURN_NONE;
+        if (o->type->cls == HA_T_VLSTR)
+            return PyBytes_FromStringAndSize("", 0); /* as h5py */
+        if (ha_type_has_vlen(o->type)) {
+            /* Zeros, with None for the strings (numpy zero-fills object
+             * slots as NULL), as h5py reports it. */
+            PyObject *a = PyArray_NewFromDescr(&PyArray_Type, (PyArray_Descr *)Py_NewRef((PyObject *)o->dtype),
+                                               0, NULL, NULL, NULL, 0, NULL);
+            return a ? PyArray_Return((PyArrayObject *)a) : NULL;
+        }
         if (o->dcpl.fill)
             return PyArray_Scalar(o->dcpl.fill, o->dtype, NULL);
         return PyArray_Return((PyArrayObject *)PyArray_Zeros(0, NULL, (PyArray_Descr *)Py_NewRef((PyObject *)o->dtype), 0));

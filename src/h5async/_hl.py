@@ -113,6 +113,8 @@ class Group(HLObject, MutableMapping):
 
     def create_dataset(self, name, shape=None, dtype=None, data=None, es=DEFAULT, **kwds):
         """Create a dataset, as h5py.Group.create_dataset; returns at once."""
+        if isinstance(data, Empty):  # h5py.Empty: a null dataspace of its dtype
+            data, dtype = None, data.dtype if dtype is None else dtype
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
     def require_group(self, name, es=DEFAULT):

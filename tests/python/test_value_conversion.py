@@ -58,6 +58,13 @@ attempt("attr [1,'a']", lambda: (f.attrs.__setitem__("mix", [1, "a"]), f.attrs["
 attempt("attr U array", lambda: (f.attrs.__setitem__("u", np.array(["a", "bc"])), f.attrs["u"])[1])
 attempt("attr str NUL", lambda: (f.attrs.__setitem__("nul", "a\x00b"), f.attrs["nul"])[1])
 attempt("attr 2**70", lambda: (f.attrs.__setitem__("big", 2**70), f.attrs["big"])[1])
+# h5py.Empty as data, and the fill values of string datasets.
+attempt("dataset Empty", lambda: (f.__setitem__("em", L.Empty("f4")), f["em"].shape, f["em"][()].dtype.str))
+attempt("create Empty", lambda: (f.create_dataset("em2", data=L.Empty("i4")), f["em2"][()].dtype.str))
+attempt("attr Empty", lambda: (f.attrs.__setitem__("em", L.Empty("f4")), f.attrs["em"].dtype.str))
+attempt("vlen fillvalue", lambda: f.create_dataset("vf", (2,), dtype=L.string_dtype()).fillvalue)
+attempt("compound vlen fillvalue", lambda: f.create_dataset(
+    "cvf", (2,), dtype=np.dtype([("n", L.string_dtype()), ("x", "f8")])).fillvalue)
 # Compound rows as tuples, and writes of one field (h5py's d["a"] = v).
 dt = np.dtype([("a", "i4"), ("b", "f8")])
 c = f.create_dataset("compound", (3,), dtype=dt)
