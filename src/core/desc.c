@@ -27,6 +27,7 @@ void ha_type_free(ha_type *t)
         free(t->members[i].name);
     free(t->fields);
     free(t->members);
+    free(t->tag);
     ha_type_free(t->base);
     free(t);
 }
@@ -42,7 +43,10 @@ ha_type *ha_type_copy(const ha_type *t)
     c->fields = NULL;
     c->members = NULL;
     c->base = NULL;
+    c->tag = NULL;
     if (t->base && !(c->base = ha_type_copy(t->base)))
+        goto fail;
+    if (t->tag && !(c->tag = strdup(t->tag)))
         goto fail;
     if (t->fields) {
         c->fields = calloc((size_t)t->nfields, sizeof *c->fields);

@@ -58,6 +58,7 @@ struct ha_type {
     ha_field *fields;
     ha_enum_member *members;
     ha_type *base;    /* HA_T_ENUM: the integer base type; HA_T_ARRAY: element */
+    char *tag;        /* HA_T_OPAQUE: HDF5's tag (h5py: the numpy dtype's str), or NULL */
     int arank;        /* HA_T_ARRAY: shape of one element */
     uint64_t adims[HA_MAX_RANK];
 };

@@ -192,8 +192,14 @@ hid_t ha_type_to_h5(const ha_type *t)
         ha_close_type(base);
         return a;
     }
-    case HA_T_OPAQUE:
-        return H5Tcreate(H5T_OPAQUE, t->size);
+    case HA_T_OPAQUE: {
+        hid_t o = H5Tcreate(H5T_OPAQUE, t->size);
+        if (o >= 0 && t->tag && H5Tset_tag(o, t->tag) < 0) {
+            ha_close_type(o);
+            return H5I_INVALID_HID;
+        }
+        return o;
+    }
     }
     return H5I_INVALID_HID;
 }
@@ -342,6 +348,16 @@ ha_type *ha_type_from_h5(hid_t tid)
                 t->adims[i] = dims[i];
         }
         ha_close_type(base);
+        return t;
+    }
+    case H5T_OPAQUE: {
+        ha_type *t = ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
+        char *tag = t ? H5Tget_tag(tid) : NULL;
+        if (tag) {
+            t->tag = strdup(tag);
+            H5free_memory(tag);
+        }
+        H5Eclear2(H5E_DEFAULT); /* no tag is no error */
         return t;
     }
     default:

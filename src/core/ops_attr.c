@@ -141,7 +141,7 @@ int ha_op_attr_read(ha_task *t)
         !(t->result.type = ha_type_from_h5(ftype)) ||
         (mtype = ha_type_to_h5(t->result.type)) < 0)
         goto done;
-    if (t->result.type->cls == HA_T_OPAQUE) {
+    if (t->result.type->cls == HA_T_OPAQUE && !t->result.type->tag) {
         rc = ha_op_fail_code(t, HA_E_TYPE, "unsupported attribute datatype");
         goto done;
     }

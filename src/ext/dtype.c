@@ -119,12 +119,33 @@ static ha_type *array_from_descr(PyArray_Descr *d)
     return t;
 }
 
+/* h5py's opaque_dtype(dt): an HDF5 opaque type tagged "NUMPY:" + dt.str,
+ * which is how h5py stores datetime64 and timedelta64. */
+static ha_type *opaque_from_descr(PyArray_Descr *d)
+{
+    PyObject *dstr = PyObject_GetAttrString((PyObject *)d, "str");
+    PyObject *str = dstr ? PyUnicode_FromFormat("NUMPY:%U", dstr) : NULL; /* h5py's tag */
+    Py_XDECREF(dstr);
+    const char *s = str ? PyUnicode_AsUTF8(str) : NULL;
+    ha_type *t = s ? ha_type_new(HA_T_OPAQUE, (size_t)PyDataType_ELSIZE(d), HA_ORDER_LE) : NULL;
+    if (t && !(t->tag = strdup(s))) {
+        ha_type_free(t);
+        t = NULL;
+    }
+    if (s && !t)
+        PyErr_NoMemory();
+    Py_XDECREF(str);
+    return t;
+}
+
 ha_type *ha_type_from_descr(PyArray_Descr *d)
 {
     size_t size = (size_t)PyDataType_ELSIZE(d);
     PyObject *meta = PyDataType_METADATA(d);
     if (PyDataType_HASSUBARRAY(d))
         return array_from_descr(d);
+    if (meta && PyDict_GetItemString(meta, "h5py_opaque") == Py_True)
+        return opaque_from_descr(d);
     PyObject *members = meta ? PyDict_GetItemString(meta, "enum") : NULL;
     if (members && PyDict_Check(members) && (d->kind == 'i' || d->kind == 'u'))
         return enum_from_descr(d, members);
@@ -334,6 +355,32 @@ done:
     return (PyArray_Descr *)d;
 }
 
+/* An opaque type tagged "NUMPY:<dtype>" with a dtype of its size (as h5py's
+ * opaque_dtype writes them) reads as that dtype, marked opaque; any other
+ * as raw bytes. */
+static PyArray_Descr *opaque_descr(const ha_type *t)
+{
+    if (t->tag && !strncmp(t->tag, "NUMPY:", 6)) {
+        PyArray_Descr *d = NULL;
+        PyObject *tag = PyUnicode_FromString(t->tag + 6);
+        if (tag && PyArray_DescrConverter(tag, &d) && (size_t)PyDataType_ELSIZE(d) == t->size &&
+            !PyDataType_REFCHK(d)) {
+            PyObject *kw = Py_BuildValue("{s{sO}}", "metadata", "h5py_opaque", Py_True);
+            PyObject *args = PyTuple_Pack(1, (PyObject *)d);
+            PyObject *m = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+            Py_XDECREF(kw);
+            Py_XDECREF(args);
+            Py_DECREF(d);
+            Py_DECREF(tag);
+            return (PyArray_Descr *)m;
+        }
+        Py_XDECREF(d);
+        Py_XDECREF(tag);
+        PyErr_Clear(); /* a tag that is no numpy dtype: raw bytes */
+    }
+    return descr_from_spec(PyUnicode_FromFormat("V%zu", t->size));
+}
+
 PyArray_Descr *ha_descr_from_type(const ha_type *t)
 {
     switch (t->cls) {
@@ -372,7 +419,7 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
         return descr_from_spec(spec);
     }
     case HA_T_OPAQUE:
-        return descr_from_spec(PyUnicode_FromFormat("V%zu", t->size));
+        return opaque_descr(t);
     }
     PyErr_SetString(PyExc_TypeError, "unsupported HDF5 datatype");
     return NULL;

@@ -1,5 +1,15 @@
 """h5py's dtype helpers: numpy dtypes that carry HDF5 meaning in metadata."""
+from typing import NamedTuple, Optional
+
 import numpy as np
+
+
+class string_info(NamedTuple):
+    """What check_string_dtype reports: the encoding, and the length in bytes
+    of a fixed-length string (None for variable-length)."""
+
+    encoding: str
+    length: Optional[int]
 
 
 def string_dtype(encoding="utf-8", length=None):
@@ -9,20 +19,59 @@ def string_dtype(encoding="utf-8", length=None):
         raise ValueError(f"Invalid encoding ({encoding!r}); 'utf-8' or 'ascii' allowed")
     if length is None:
         return np.dtype("O", metadata={"vlen": str if enc == "utf-8" else bytes})
-    return np.dtype(f"S{int(length)}")
+    return np.dtype(f"S{int(length)}", metadata={"h5py_encoding": enc})
 
 
 def check_string_dtype(dt):
-    """('utf-8' or 'ascii', length or None) for a string dtype, else None."""
+    """string_info(encoding, length) for a string dtype, else None (h5py's)."""
     dt = np.dtype(dt)
-    vlen = (dt.metadata or {}).get("vlen")
+    meta = dt.metadata or {}
+    vlen = meta.get("vlen")
     if vlen is str:
-        return ("utf-8", None)
+        return string_info("utf-8", None)
     if vlen is bytes:
-        return ("ascii", None)
+        return string_info("ascii", None)
     if dt.kind == "S":
-        return ("ascii", dt.itemsize)
+        return string_info(meta.get("h5py_encoding", "ascii"), dt.itemsize)
     return None
+
+
+def vlen_dtype(basetype):
+    """h5py's dtype for variable-length data of `basetype` (str and bytes:
+    strings).  h5async stores strings; a sequence of numbers raises
+    TypeError when written."""
+    return np.dtype("O", metadata={"vlen": basetype})
+
+
+def check_vlen_dtype(dt):
+    """The base type (str, bytes or a dtype) of a variable-length dtype, else None."""
+    return (np.dtype(dt).metadata or {}).get("vlen")
+
+
+def opaque_dtype(np_dtype):
+    """`np_dtype` stored as an HDF5 opaque type tagged "NUMPY:" + its str,
+    as h5py stores datetime64 and timedelta64."""
+    dt = np.dtype(np_dtype)
+    if np.issubdtype(dt, np.object_):
+        raise TypeError("Cannot store numpy object arrays as opaque data")
+    if dt.names is not None:
+        raise TypeError("Cannot store numpy structured arrays as opaque data")
+    if dt.subdtype is not None:
+        raise TypeError("Cannot store numpy sub-array dtype as opaque data")
+    if dt.itemsize == 0:
+        raise TypeError("dtype for opaque data must have explicit size")
+    return np.dtype(dt, metadata={"h5py_opaque": True})
+
+
+def check_opaque_dtype(dt):
+    """Whether `dt` was made by opaque_dtype()."""
+    return bool((np.dtype(dt).metadata or {}).get("h5py_opaque", False))
+
+
+def check_ref_dtype(dt):
+    """The reference class of a reference dtype, else None (h5async has no
+    reference dtypes yet)."""
+    return (np.dtype(dt).metadata or {}).get("ref")
 
 
 def enum_dtype(values_dict, basetype=np.uint8):
@@ -33,3 +82,32 @@ def enum_dtype(values_dict, basetype=np.uint8):
 def check_enum_dtype(dt):
     """The name -> value mapping of an enum dtype, else None."""
     return (np.dtype(dt).metadata or {}).get("enum")
+
+
+def special_dtype(**kwds):
+    """h5py's older spelling: special_dtype(vlen=basetype), (enum=(basetype, values))."""
+    if len(kwds) != 1:
+        raise TypeError("Exactly one keyword may be provided")
+    name, val = kwds.popitem()
+    if name == "vlen":
+        return vlen_dtype(val)
+    if name == "enum":
+        basetype, values = val
+        return enum_dtype(values, basetype=basetype)
+    if name == "ref":
+        raise NotImplementedError("special_dtype(ref=...): references are not supported "
+                                  "by h5async")
+    raise TypeError(f'Unknown special type "{name}"')
+
+
+_CHECKS = {"vlen": check_vlen_dtype, "enum": check_enum_dtype, "ref": check_ref_dtype}
+
+
+def check_dtype(**kwds):
+    """h5py's older spelling: one of vlen=, enum=, ref= (a dtype)."""
+    if len(kwds) != 1:
+        raise TypeError("Exactly one keyword may be provided")
+    name, dt = kwds.popitem()
+    if name not in _CHECKS:
+        raise TypeError(f'Unknown special type "{name}"')
+    return _CHECKS[name](dt)

@@ -65,6 +65,19 @@ attempt("attr Empty", lambda: (f.attrs.__setitem__("em", L.Empty("f4")), f.attrs
 attempt("vlen fillvalue", lambda: f.create_dataset("vf", (2,), dtype=L.string_dtype()).fillvalue)
 attempt("compound vlen fillvalue", lambda: f.create_dataset(
     "cvf", (2,), dtype=np.dtype([("n", L.string_dtype()), ("x", "f8")])).fillvalue)
+# datetime64 / timedelta64 as h5py stores them (opaque, tagged), and the
+# dtype helpers.
+attempt("opaque datetime", lambda: (f.__setitem__("odt", np.array(["2020-01-01T00:00:00.5", "NaT"],
+                                    dtype=L.opaque_dtype("M8[ns]"))), f["odt"][...], f["odt"].dtype.metadata))
+attempt("opaque timedelta attr", lambda: (f.attrs.__setitem__("otd", np.array([5, -3],
+                                          dtype=L.opaque_dtype("m8[s]"))), f.attrs["otd"])[1])
+attempt("plain datetime", lambda: f.__setitem__("pdt", np.array(["2020-01-01"], dtype="M8[D]")))
+attempt("check_string_dtype S", lambda: L.check_string_dtype(L.string_dtype("ascii", 5)))
+attempt("check_string_dtype vlen", lambda: L.check_string_dtype(L.string_dtype()).encoding)
+attempt("check_dtype vlen", lambda: L.check_dtype(vlen=L.string_dtype()))
+attempt("check_vlen_dtype", lambda: L.check_vlen_dtype(L.vlen_dtype(np.int32)))
+attempt("special_dtype", lambda: L.special_dtype(vlen=str) == L.string_dtype())
+attempt("check_opaque_dtype", lambda: L.check_opaque_dtype(L.opaque_dtype("M8[D]")))
 # Compound rows as tuples, and writes of one field (h5py's d["a"] = v).
 dt = np.dtype([("a", "i4"), ("b", "f8")])
 c = f.create_dataset("compound", (3,), dtype=dt)
