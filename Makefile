@@ -14,7 +14,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python check check-tsan check-asan test-mpi bench-mpi test-matrix bench clean debs
+.PHONY: setup demo test test-c test-python typecheck test-sdist check check-tsan check-asan test-mpi bench-mpi test-matrix bench clean debs
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml meson.build
 	$(MAKE) debs
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q meson-python meson ninja numpy pytest h5py
+	$(PIP) install -q meson-python meson ninja numpy pytest h5py mypy hypothesis
 	$(PIP) install -q --no-build-isolation -e '.[test]'
 	touch $@
 
@@ -47,7 +47,21 @@ test-c: setup build/ctest/test_core
 test-python: setup
 	$(PY) -m pytest -q
 
-test: test-c test-python check
+# mypy --strict on src/h5async and examples/ (settings in pyproject.toml).
+typecheck: setup
+	$(PY) -m mypy --cache-dir build/mypy-cache
+
+test: test-c test-python typecheck check
+
+# What a pip user gets: build the sdist, install it into a fresh venv (build
+# isolation: numpy 2 headers), and run a smoke test outside the source tree.
+SDIST_DIR := build/sdist
+test-sdist: setup
+	rm -rf $(SDIST_DIR) && mkdir -p $(SDIST_DIR)
+	$(PY) -c "import mesonpy, sys; print(mesonpy.build_sdist(sys.argv[1]))" $(SDIST_DIR)
+	python3 -m venv $(SDIST_DIR)/venv
+	$(SDIST_DIR)/venv/bin/python -m pip install -q $(SDIST_DIR)/h5async-*.tar.gz
+	cd $(SDIST_DIR) && venv/bin/python $(abspath tests/sdist_smoke.py)
 
 # ---- sanitizers: the C core under ThreadSanitizer, the C and Python suites
 # under AddressSanitizer with UBSan (a switch of the build, not a fork).
@@ -72,7 +86,7 @@ ASAN_RT    = $(shell $(CC) -print-file-name=libasan.so) $(shell $(CC) -print-fil
 
 $(ASAN_VENV)/.ok: $(STAMP)
 	test -x $(ASAN_VENV)/bin/python || python3 -m venv $(ASAN_VENV)
-	$(ASAN_VENV)/bin/python -m pip install -q meson ninja numpy pytest h5py
+	$(ASAN_VENV)/bin/python -m pip install -q meson ninja numpy pytest h5py hypothesis
 	touch $@
 
 build-asan/ext/build.ninja: meson.build $(ASAN_VENV)/.ok
@@ -131,7 +145,7 @@ $(BENCH_H5PY)/.stamp: | $(STAMP)
 
 bench: setup $(BENCH_H5PY)/.stamp
 	$(PIP) install -q matplotlib
-	$(PY) -m h5async.bench --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) $(BENCH_ARGS)
+	$(PY) -m benchmarks.suite --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) $(BENCH_ARGS)
 
 # HDF5 version matrix (docs/building.md): system 1.10, 1.14 and 2 by default,
 # or e.g. `make test-matrix MATRIX=1.14`.
