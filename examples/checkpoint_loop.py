@@ -6,6 +6,8 @@ The file's default event set makes every write asynchronous; the arrays are
 copied at submit, so the simulation may overwrite its state at once.  A
 single wait at the end reports any failure.
 """
+from __future__ import annotations
+
 import os
 import sys
 import tempfile
@@ -18,13 +20,14 @@ import h5async
 N = 512  # the state is N x N float64 (2 MiB)
 
 
-def step(state):
+def step(state: np.ndarray) -> np.ndarray:
     """One step of a toy diffusion."""
-    return 0.25 * (np.roll(state, 1, 0) + np.roll(state, -1, 0) +
-                   np.roll(state, 1, 1) + np.roll(state, -1, 1))
+    new: np.ndarray = 0.25 * (np.roll(state, 1, 0) + np.roll(state, -1, 0) +
+                              np.roll(state, 1, 1) + np.roll(state, -1, 1))
+    return new
 
 
-def main():
+def main() -> None:
     tmp = None
     if len(sys.argv) > 1:
         path = sys.argv[1]
@@ -50,10 +53,12 @@ def main():
     elapsed = time.perf_counter() - t0
 
     with h5async.File(path, "r") as f:
-        last = f["state"][steps - 1]
+        d = f["state"]
+        assert isinstance(d, h5async.Dataset)   # f[name] is a Group or a Dataset
+        last = d[steps - 1]
         assert np.array_equal(last, state), "the last checkpoint is the final state"
         print(f"{steps} checkpoints of {state.nbytes >> 20} MiB in {elapsed:.2f} s; "
-              f"steps attribute = {f['state'].attrs['steps']}")
+              f"steps attribute = {d.attrs['steps']}")
 
 
 if __name__ == "__main__":

@@ -17,11 +17,14 @@ it; it is in the 'tail' column.  'write calls' is the time spent in
 f[name] = a: the whole write when synchronous, and with es= the copy of the
 array into the task's staging buffer, made on the calling thread.
 """
+from __future__ import annotations
+
 import os
 import shutil
 import sys
 import tempfile
 import time
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +37,7 @@ BLOCK = 32 * 1024                   # 256 KiB: stays in the CPU's cache
 x = np.linspace(0.0, 100.0, BLOCK)
 
 
-def compute(i):
+def compute(i: int) -> np.ndarray:
     """Step i's array: about 0.1 s of numpy work on one core.
 
     Like a simulation's kernel, the work runs on data that fits in the
@@ -48,7 +51,7 @@ def compute(i):
     return np.tile(y, SIZE // BLOCK)
 
 
-def fsync(path):
+def fsync(path: str) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -56,7 +59,8 @@ def fsync(path):
         os.close(fd)
 
 
-def run(path=None, es=None, fixed=None):
+def run(path: str | None = None, es: h5async.EventSet | None = None,
+        fixed: np.ndarray | None = None) -> tuple[float, float, float, float]:
     """N steps; path=None: compute only; fixed: write it instead of computing.
     Returns (total, compute, write calls, tail) in seconds."""
     t_comp = t_write = t_tail = 0.0
@@ -77,23 +81,30 @@ def run(path=None, es=None, fixed=None):
         f.close()                     # with an es, the close is queued too
         if es is not None:
             es.wait()                 # raises EventSetError if anything failed
-        fsync(path)
+        fsync(f.filename)
         t_tail = time.perf_counter() - t3
     return time.perf_counter() - t0, t_comp, t_write, t_tail
 
 
-def main():
+def dataset(f: h5async.File, name: str) -> h5async.Dataset:
+    d = f[name]
+    assert isinstance(d, h5async.Dataset)   # f[name] is a Group or a Dataset
+    return d
+
+
+def main() -> int:
     tmp = tempfile.mkdtemp(prefix="h5async-overlap-")
     try:
         print(f"{N} steps of {SIZE * 8 >> 20} MiB, best of {ROUNDS} rounds, in {tmp}")
         fixed = compute(0)
-        best = {}
+        best: dict[str, tuple[float, float, float, float]] = {}
         for _ in range(ROUNDS):
             es = h5async.EventSet()
-            for name, args in (("compute", {}),
-                               ("io", dict(path="io.h5", fixed=fixed)),
-                               ("sync", dict(path="sync.h5")),
-                               ("async", dict(path="async.h5", es=es))):
+            for name, r_args in (("compute", {}),
+                                 ("io", dict(path="io.h5", fixed=fixed)),
+                                 ("sync", dict(path="sync.h5")),
+                                 ("async", dict(path="async.h5", es=es))):
+                args: dict[str, Any] = dict(r_args)
                 if "path" in args:
                     args["path"] = os.path.join(tmp, args["path"])
                 r = run(**args)
@@ -115,7 +126,7 @@ def main():
         with h5async.File(os.path.join(tmp, "async.h5"), "r") as f:
             names = sorted(f.keys())
             ok = len(names) == N and all(
-                np.array_equal(f[f"step{i:03d}"][()], compute(i)) for i in range(N))
+                np.array_equal(dataset(f, f"step{i:03d}")[()], compute(i)) for i in range(N))
         print(f"read back the async file: {len(names)} datasets, "
               f"{'all equal to the computed arrays' if ok else 'MISMATCH'}")
         return 0 if ok else 1

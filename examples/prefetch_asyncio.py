@@ -7,6 +7,8 @@ The read of the next block is started (d.aread) before the current block is
 processed, so I/O and computation overlap; the event loop stays free, and no
 thread is started per read.
 """
+from __future__ import annotations
+
 import asyncio
 import os
 import sys
@@ -20,22 +22,23 @@ import h5async
 BLOCKS, ROWS, COLS = 16, 256, 4096
 
 
-def make_file(path):
+def make_file(path: str) -> None:
     with h5async.File(path, "w") as f:
         d = f.create_dataset("data", (BLOCKS * ROWS, COLS), dtype="f8", chunks=(ROWS, COLS))
         for b in range(BLOCKS):
             d[b * ROWS:(b + 1) * ROWS] = np.full((ROWS, COLS), float(b + 1))
 
 
-def process(block):
+def process(block: np.ndarray) -> float:
     """Some numpy work on one block (stands for the analysis)."""
     return float(np.sqrt(np.abs(np.fft.rfft(block, axis=1))).sum())
 
 
-async def analyse(path):
+async def analyse(path: str) -> list[float]:
     f = h5async.File(path, "r")
     d = f["data"]
-    results = []
+    assert isinstance(d, h5async.Dataset)   # f[name] is a Group or a Dataset
+    results: list[float] = []
     nxt = asyncio.ensure_future(d.aread(np.s_[0:ROWS]))
     for b in range(BLOCKS):
         block = await nxt
@@ -47,7 +50,7 @@ async def analyse(path):
     return results
 
 
-def main():
+def main() -> None:
     tmp = None
     if len(sys.argv) > 1:
         path = sys.argv[1]

@@ -5,13 +5,17 @@ loop.add_reader: the I/O thread makes it readable on every completion, the
 loop wakes, and the awaiting asyncio futures whose operations are done are
 resolved.  No thread per operation, no polling.
 """
+from __future__ import annotations
+
 import asyncio
 import threading
 import weakref
+from collections.abc import Generator
+from typing import Any
 
 from . import _h5async
 
-_wakers = weakref.WeakKeyDictionary()
+_wakers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Waker] = weakref.WeakKeyDictionary()
 
 
 class _Waker:
@@ -22,24 +26,24 @@ class _Waker:
     O(1) per read.  Event sets, few at a time, are checked on each wake-up.
     """
 
-    def __init__(self, loop):
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.fd = _h5async.notify_open()
-        self.event_sets = []  # (EventSet, asyncio future)
+        self.event_sets: list[tuple[_h5async.EventSet, asyncio.Future[Any]]] = []
         self.scheduled = False
         loop.add_reader(self.fd, self._wake)
 
-    def _soon(self):
+    def _soon(self) -> None:
         # A completion may have come before we were listening: look once
         # more on the next loop iteration (coalesced).
         if not self.scheduled:
             self.scheduled = True
             self.loop.call_soon(self._wake)
 
-    def add_future(self, hfut, afut):
+    def add_future(self, hfut: _h5async.Future[Any], afut: asyncio.Future[Any]) -> None:
         loop = self.loop
 
-        def done(_):
+        def done(_: object) -> None:
             if loop.is_closed():
                 return
             if threading.get_ident() == loop_thread:
@@ -51,11 +55,11 @@ class _Waker:
         hfut.add_done_callback(done)
         self._soon()
 
-    def add_event_set(self, es, afut):
+    def add_event_set(self, es: _h5async.EventSet, afut: asyncio.Future[Any]) -> None:
         self.event_sets.append((es, afut))
         self._soon()
 
-    def _wake(self):
+    def _wake(self) -> None:
         self.scheduled = False
         _h5async.notify_clear(self.fd)  # reaps: read callbacks run here
         still = []
@@ -68,7 +72,7 @@ class _Waker:
                 still.append((es, afut))
         self.event_sets = still
 
-    def close(self):
+    def close(self) -> None:
         if self.fd >= 0:
             if not self.loop.is_closed():
                 self.loop.remove_reader(self.fd)
@@ -76,7 +80,7 @@ class _Waker:
             self.fd = -1
 
 
-def _waker(loop):
+def _waker(loop: asyncio.AbstractEventLoop) -> _Waker:
     for old_loop in [lp for lp in list(_wakers) if lp.is_closed()]:
         _wakers.pop(old_loop).close()  # a closed loop's fd goes back
     w = _wakers.get(loop)
@@ -86,25 +90,25 @@ def _waker(loop):
     return w
 
 
-def _settle_future(hfut, afut):
+def _settle_future(hfut: _h5async.Future[Any], afut: asyncio.Future[Any]) -> None:
     if afut.done():
         return
     if hfut.cancelled():
         afut.cancel()
     elif hfut.exception() is not None:
-        afut.set_exception(hfut.exception())
+        afut.set_exception(hfut.exception())  # type: ignore[arg-type]  # checked above
     else:
         afut.set_result(hfut.result())
 
 
-def _settle_eventset(es, afut):
+def _settle_eventset(es: _h5async.EventSet, afut: asyncio.Future[Any]) -> None:
     try:
         afut.set_result(es.wait(0))
     except BaseException as exc:  # EventSetError, handed to the awaiter
         afut.set_exception(exc)
 
 
-def awaitable(obj):
+def awaitable(obj: _h5async.Future[Any] | _h5async.EventSet) -> Generator[Any, None, Any]:
     """What `await obj` iterates, for an h5async Future or EventSet."""
     loop = asyncio.get_running_loop()
     afut = loop.create_future()

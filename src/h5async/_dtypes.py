@@ -1,7 +1,11 @@
 """h5py's dtype helpers: numpy dtypes that carry HDF5 meaning in metadata."""
-from typing import NamedTuple, Optional
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, Optional
 
 import numpy as np
+import numpy.typing as npt
 
 
 class string_info(NamedTuple):
@@ -12,7 +16,12 @@ class string_info(NamedTuple):
     length: Optional[int]
 
 
-def string_dtype(encoding="utf-8", length=None):
+def _meta(dt: npt.DTypeLike) -> Mapping[str, Any]:
+    """The metadata of a dtype (empty when it has none)."""
+    return np.dtype(dt).metadata or {}
+
+
+def string_dtype(encoding: str = "utf-8", length: int | None = None) -> np.dtype[Any]:
     """A dtype for strings: variable-length (length=None) or fixed bytes."""
     enc = encoding.lower().replace("_", "-")
     if enc not in ("utf-8", "ascii"):
@@ -22,10 +31,10 @@ def string_dtype(encoding="utf-8", length=None):
     return np.dtype(f"S{int(length)}", metadata={"h5py_encoding": enc})
 
 
-def check_string_dtype(dt):
+def check_string_dtype(dt: npt.DTypeLike) -> string_info | None:
     """string_info(encoding, length) for a string dtype, else None (h5py's)."""
     dt = np.dtype(dt)
-    meta = dt.metadata or {}
+    meta = _meta(dt)
     vlen = meta.get("vlen")
     if vlen is str:
         return string_info("utf-8", None)
@@ -36,19 +45,19 @@ def check_string_dtype(dt):
     return None
 
 
-def vlen_dtype(basetype):
+def vlen_dtype(basetype: type | npt.DTypeLike) -> np.dtype[Any]:
     """h5py's dtype for variable-length data of `basetype` (str and bytes:
     strings).  h5async stores strings; a sequence of numbers raises
     TypeError when written."""
     return np.dtype("O", metadata={"vlen": basetype})
 
 
-def check_vlen_dtype(dt):
+def check_vlen_dtype(dt: npt.DTypeLike) -> Any:
     """The base type (str, bytes or a dtype) of a variable-length dtype, else None."""
-    return (np.dtype(dt).metadata or {}).get("vlen")
+    return _meta(dt).get("vlen")
 
 
-def opaque_dtype(np_dtype):
+def opaque_dtype(np_dtype: npt.DTypeLike) -> np.dtype[Any]:
     """`np_dtype` stored as an HDF5 opaque type tagged "NUMPY:" + its str,
     as h5py stores datetime64 and timedelta64."""
     dt = np.dtype(np_dtype)
@@ -63,28 +72,29 @@ def opaque_dtype(np_dtype):
     return np.dtype(dt, metadata={"h5py_opaque": True})
 
 
-def check_opaque_dtype(dt):
+def check_opaque_dtype(dt: npt.DTypeLike) -> bool:
     """Whether `dt` was made by opaque_dtype()."""
-    return bool((np.dtype(dt).metadata or {}).get("h5py_opaque", False))
+    return bool(_meta(dt).get("h5py_opaque", False))
 
 
-def check_ref_dtype(dt):
+def check_ref_dtype(dt: npt.DTypeLike) -> Any:
     """The reference class of a reference dtype, else None (h5async has no
     reference dtypes yet)."""
-    return (np.dtype(dt).metadata or {}).get("ref")
+    return _meta(dt).get("ref")
 
 
-def enum_dtype(values_dict, basetype=np.uint8):
+def enum_dtype(values_dict: Mapping[str, int],
+               basetype: npt.DTypeLike = np.uint8) -> np.dtype[Any]:
     """An integer dtype that HDF5 stores as an enum of `values_dict`."""
     return np.dtype(basetype, metadata={"enum": dict(values_dict)})
 
 
-def check_enum_dtype(dt):
+def check_enum_dtype(dt: npt.DTypeLike) -> dict[str, int] | None:
     """The name -> value mapping of an enum dtype, else None."""
-    return (np.dtype(dt).metadata or {}).get("enum")
+    return _meta(dt).get("enum")
 
 
-def special_dtype(**kwds):
+def special_dtype(**kwds: Any) -> np.dtype[Any]:
     """h5py's older spelling: special_dtype(vlen=basetype), (enum=(basetype, values))."""
     if len(kwds) != 1:
         raise TypeError("Exactly one keyword may be provided")
@@ -100,10 +110,10 @@ def special_dtype(**kwds):
     raise TypeError(f'Unknown special type "{name}"')
 
 
-_CHECKS = {"vlen": check_vlen_dtype, "enum": check_enum_dtype, "ref": check_ref_dtype}
+_CHECKS: dict[str, Callable[[npt.DTypeLike], Any]] = {"vlen": check_vlen_dtype, "enum": check_enum_dtype, "ref": check_ref_dtype}
 
 
-def check_dtype(**kwds):
+def check_dtype(**kwds: Any) -> Any:
     """h5py's older spelling: one of vlen=, enum=, ref= (a dtype)."""
     if len(kwds) != 1:
         raise TypeError("Exactly one keyword may be provided")

@@ -1,26 +1,49 @@
 """The h5py-shaped classes: names, docstrings and the mapping and slicing
-protocols.  Every operation is one call into the C extension."""
+protocols.  Every operation is one call into the C extension.
+
+Conventions of every docstring here:
+
+- ``es``: an EventSet that tracks the operation; DEFAULT (the default) means
+  the file's default event set (``File(..., es=...)``), None means wait.  An
+  operation with an event set is queued and returns at once; errors only
+  HDF5 can find are raised later by ``es.wait()`` as EventSetError.
+- Argument errors (bad shape, dtype, selection out of range, a closed
+  object, a read-only file) raise at the call, with h5py's exception types.
+- "Waits" means the call waits for its own operation only (not for the
+  event set), which is then not added to any event set.
+"""
+from __future__ import annotations
+
+import os
 import posixpath
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _h5async
 
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
+if TYPE_CHECKING:
+    from ._h5async import ESArg  # what every es= accepts: EventSet, None or DEFAULT
+_R = TypeVar("_R")
 
 
 class Empty:
     """A dataset or attribute with no dataspace (h5py.Empty)."""
 
-    def __init__(self, dtype):
-        self.dtype = np.dtype(dtype)
-        self.shape = None
+    def __init__(self, dtype: npt.DTypeLike) -> None:
+        self.dtype: np.dtype[Any] = np.dtype(dtype)
+        self.shape: None = None
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Empty) and self.dtype == other.dtype
 
-    def __repr__(self):
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    def __repr__(self) -> str:
         return f"Empty(dtype={self.dtype!r})"
 
 
@@ -31,21 +54,21 @@ class HardLink:
 class SoftLink:
     """A soft link to `path`; assign one to create it: g["x"] = SoftLink("/a")."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = str(path)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<SoftLink to "{self.path}">'
 
 
 class ExternalLink:
     """A link to `path` in the file `filename`."""
 
-    def __init__(self, filename, path):
+    def __init__(self, filename: str | os.PathLike[str], path: str) -> None:
         self.filename = str(filename)
         self.path = str(path)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f'<ExternalLink to "{self.path}" in file "{self.filename}">'
 
 
@@ -53,7 +76,7 @@ _COPY_FLAGS = {"shallow": 1, "expand_soft": 2, "expand_external": 4,
                "expand_refs": 8, "without_attrs": 16}
 
 
-def _wrap(oid):
+def _wrap(oid: _h5async.ObjectID) -> Group | Dataset:
     if oid.kind == "dataset":
         return Dataset(oid)
     if oid.kind == "file":
@@ -64,61 +87,74 @@ def _wrap(oid):
 class HLObject:
     """Common base of File, Group and Dataset."""
 
-    def __init__(self, oid):
+    def __init__(self, oid: _h5async.ObjectID) -> None:
         self._id = oid
 
     @property
-    def id(self):
+    def id(self) -> _h5async.ObjectID:
         """The low-level ObjectID."""
         return self._id
 
     @property
-    def name(self):
-        """Path of this object in its file."""
+    def name(self) -> str:
+        """Path of this object in its file ("/grp/dset")."""
         return self._id.path
 
     @property
-    def file(self):
+    def file(self) -> File:
         """The File this object belongs to."""
         return File._from_id(self._id.file)
 
     @property
-    def parent(self):
-        """The group containing this object."""
-        return self.file[posixpath.dirname(self.name) or "/"]
+    def parent(self) -> Group:
+        """The group containing this object.  Waits for opening it."""
+        return cast(Group, self.file[posixpath.dirname(self.name) or "/"])
 
     @property
-    def attrs(self):
+    def attrs(self) -> AttributeManager:
         """Attributes of this object (an AttributeManager)."""
         return AttributeManager(self)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         if isinstance(other, HLObject):
             return self._id == other._id
         return NotImplemented
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._id)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
+        """False once the object or its file is closed."""
         return self._id.valid
 
 
-class Group(HLObject, MutableMapping):
+class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
     """An HDF5 group: a dictionary of links to groups and datasets."""
 
-    def create_group(self, name, track_order=None, es=DEFAULT):
-        """Create a group (intermediate groups too) and return it at once."""
+    def create_group(self, name: str, track_order: bool | None = None,
+                     es: ESArg = DEFAULT) -> Group:
+        """Create group `name` (intermediate groups too) and return it at once;
+        later operations on it queue behind its creation.  An existing name
+        raises ValueError (from es.wait() when queued)."""
         return Group(self._id.create_group(name, es=es, track_order=track_order))
 
-    def create_dataset(self, name, shape=None, dtype=None, data=None, es=DEFAULT, **kwds):
-        """Create a dataset, as h5py.Group.create_dataset; returns at once."""
+    def create_dataset(self, name: str | None, shape: int | tuple[int, ...] | None = None,
+                       dtype: npt.DTypeLike | None = None, data: Any = None,
+                       es: ESArg = DEFAULT, **kwds: Any) -> Dataset:
+        """Create a dataset, as h5py.Group.create_dataset, and return it at
+        once: its shape (a tuple of ints, from `shape` or `data`) and dtype
+        (`dtype`, else data's, else float32) are known at once.  `data` is
+        copied at the call.  Keywords: maxshape (None entries: unlimited),
+        chunks, fillvalue, compression ('gzip', 'lzf' or a level),
+        compression_opts, shuffle, fletcher32, track_order.  Bad shapes,
+        dtypes or options raise TypeError or ValueError at once."""
         if isinstance(data, Empty):  # h5py.Empty: a null dataspace of its dtype
             data, dtype = None, data.dtype if dtype is None else dtype
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
-    def require_group(self, name, es=DEFAULT):
-        """Return the group `name`, creating it if missing."""
+    def require_group(self, name: str, es: ESArg = DEFAULT) -> Group:
+        """Return the group `name`, creating it if missing (the check waits).
+        Raises TypeError if a dataset has that name."""
         if name not in self:
             return self.create_group(name, es=es)
         grp = self[name]
@@ -126,9 +162,11 @@ class Group(HLObject, MutableMapping):
             raise TypeError(f"Incompatible object ({type(grp).__name__}) already exists")
         return grp
 
-    def require_dataset(self, name, shape, dtype, exact=False, es=DEFAULT, **kwds):
-        """Return the dataset `name`, creating it if missing; an existing
-        one must have the same shape and a compatible dtype."""
+    def require_dataset(self, name: str, shape: int | tuple[int, ...], dtype: npt.DTypeLike,
+                        exact: bool = False, es: ESArg = DEFAULT, **kwds: Any) -> Dataset:
+        """Return the dataset `name`, creating it if missing (the check waits);
+        an existing one must have the same shape and a dtype `dtype` can be
+        cast to safely (with exact=True: the same dtype), else TypeError."""
         if name not in self:
             return self.create_dataset(name, shape, dtype, es=es, **kwds)
         dset = self[name]
@@ -144,8 +182,11 @@ class Group(HLObject, MutableMapping):
             raise TypeError(f"Datatypes cannot be safely cast (existing {dset.dtype} vs new {dtype})")
         return dset
 
-    def get(self, name, default=None, getclass=False, getlink=False):
-        """The object (or with getlink=True the link) at `name`, or `default`."""
+    def get(self, name: str, default: Any = None, getclass: bool = False,
+            getlink: bool = False) -> Any:
+        """The object (or with getlink=True the link: HardLink, SoftLink or
+        ExternalLink) at `name`, or `default`; getclass=True gives its class.
+        Waits for the lookup."""
         if not getlink:
             if name not in self:
                 return default
@@ -158,12 +199,16 @@ class Group(HLObject, MutableMapping):
         link = {"hard": HardLink, "soft": SoftLink, "external": ExternalLink}[kind]
         return link if getclass else link(*value)
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str | bytes | HLObject) -> Group | Dataset:
+        """The group or dataset at path `name`.  Waits for opening it;
+        KeyError if nothing is there."""
         if isinstance(name, HLObject):
-            return name
+            return name  # type: ignore[return-value]  # as h5py: g[obj] is obj
         return _wrap(self._id.open(name))
 
-    def __setitem__(self, name, obj):
+    def __setitem__(self, name: str, obj: Any) -> None:
+        """g[name] = array (a new dataset, queued), an object (a hard link),
+        SoftLink or ExternalLink."""
         if isinstance(obj, HLObject):
             self._id.link_hard(name, obj.id)
         elif isinstance(obj, SoftLink):
@@ -173,14 +218,16 @@ class Group(HLObject, MutableMapping):
         else:
             self.create_dataset(name, data=obj)
 
-    def move(self, source, dest, es=DEFAULT):
+    def move(self, source: str, dest: str, es: ESArg = DEFAULT) -> None:
         """Rename the link `source` to `dest` (both in this file)."""
         if source == dest:
             return  # as h5py: nothing to do, not even a check
         self._id.move(source, dest, es=es)
 
-    def copy(self, source, dest, name=None, shallow=False, expand_soft=False,
-             expand_external=False, expand_refs=False, without_attrs=False, es=DEFAULT):
+    def copy(self, source: str | HLObject, dest: str | Group, name: str | None = None,
+             shallow: bool = False, expand_soft: bool = False, expand_external: bool = False,
+             expand_refs: bool = False, without_attrs: bool = False,
+             es: ESArg = DEFAULT) -> None:
         """Copy an object (a path here, or an object) to a path here or into
         a group of any file, as h5py's Group.copy."""
         if isinstance(source, HLObject):
@@ -200,35 +247,41 @@ class Group(HLObject, MutableMapping):
         flags = sum(bit for key, bit in _COPY_FLAGS.items() if chosen[key])
         src_id.copy(src_path, dest_id, dest_path, flags, es=es)
 
-    def visit(self, func):
-        """Call func(name) for every object below; stop at a non-None return."""
+    def visit(self, func: Callable[[str], _R | None]) -> _R | None:
+        """Call func(name) for every object below (names relative to this
+        group); stop at, and return, the first non-None return.  Waits for
+        the listing."""
         for name in self._id.visit_names():
             ret = func(name)
             if ret is not None:
                 return ret
         return None
 
-    def visititems(self, func):
-        """Call func(name, object) for every object below."""
+    def visititems(self, func: Callable[[str, Group | Dataset], _R | None]) -> _R | None:
+        """Call func(name, object) for every object below; stop at, and
+        return, the first non-None return.  Waits for the listing."""
         for name in self._id.visit_names():
             ret = func(name, self[name])
             if ret is not None:
                 return ret
         return None
 
-    def __delitem__(self, name):
+    def __delitem__(self, name: str) -> None:
+        """Remove the link `name` (queued on the file's default event set)."""
         self._id.delete(name)
 
-    def __contains__(self, name):
-        return self._id.contains(name)
+    def __contains__(self, name: object) -> bool:
+        """Whether a link `name` exists.  Waits for the check."""
+        return self._id.contains(name)  # type: ignore[arg-type]  # C raises TypeError
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
+        """The link names.  Waits for the listing."""
         return iter(self._id.keys())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._id.keys())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self:
             return "<Closed HDF5 group>"
         return f'<HDF5 group "{self.name}" ({len(self)} members)>'
@@ -238,8 +291,18 @@ class File(Group):
     """An HDF5 file.  With ``es=``, opening is asynchronous and ``es``
     becomes the default event set of every operation on the file."""
 
-    def __init__(self, name, mode="r", es=None, driver=None, backing_store=True,
-                 libver=None, userblock_size=None, comm=None):
+    def __init__(self, name: str | bytes | os.PathLike[str], mode: str = "r",
+                 es: _h5async.EventSet | None = None, driver: str | None = None,
+                 backing_store: bool = True, libver: Any = None,
+                 userblock_size: int | None = None, comm: Any = None) -> None:
+        """Open or create the HDF5 file `name`.
+
+        mode: 'r' (read only, must exist), 'r+' (read/write, must exist),
+        'w' (create, truncate), 'w-' or 'x' (create, fail if it exists),
+        'a' (read/write, create if missing).  driver: None or 'core'.
+        Without `es` the open waits and raises FileNotFoundError,
+        FileExistsError or OSError at once; with `es` it is queued and those
+        are raised by es.wait()."""
         if hasattr(name, "read") or hasattr(name, "write"):
             raise TypeError("h5async opens files by name; Python file-like objects are "
                             "not supported (the I/O thread cannot call Python code)")
@@ -248,55 +311,64 @@ class File(Group):
                                             userblock_size=userblock_size, comm=comm))
 
     @classmethod
-    def _from_id(cls, oid):
+    def _from_id(cls, oid: _h5async.ObjectID) -> File:
         f = cls.__new__(cls)
         HLObject.__init__(f, oid)
         return f
 
     @property
-    def es(self):
+    def es(self) -> _h5async.EventSet | None:
         """Default event set of operations on this file (None: synchronous)."""
         return self._id.es
 
     @es.setter
-    def es(self, value):
+    def es(self, value: _h5async.EventSet | None) -> None:
         self._id.es = value
 
     es_id = es
 
     @property
-    def filename(self):
+    def filename(self) -> str:
+        """The file's name, as given to File()."""
         return self._id.filename
 
     @property
-    def mode(self):
+    def mode(self) -> str:
+        """'r' (read only) or 'r+' (writable)."""
         return self._id.mode
 
     @property
-    def file(self):
+    def file(self) -> File:
+        """The file itself."""
         return self
 
-    def close(self, es=DEFAULT):
-        """Close the file and everything in it; with an event set, at once."""
+    def close(self, es: ESArg = DEFAULT) -> None:
+        """Close the file and everything in it.  With an event set, queued
+        behind the file's operations and returns at once; without one, waits,
+        and raises the failures of the file's operations that no wait() has
+        raised (EventSetError)."""
         self._id.close(es=es)
 
-    def flush(self, es=DEFAULT):
+    def flush(self, es: ESArg = DEFAULT) -> None:
+        """Ask HDF5 to write its buffers to the file (H5Fflush); queued with
+        an event set, else waits."""
         self._id.flush(es=es)
 
-    async def aclose(self):
+    async def aclose(self) -> None:
         """Coroutine: close the file without blocking the event loop."""
         es = _h5async.EventSet()
         self._id.close(es=es)
         await es
         es.close()
 
-    def __enter__(self):
+    def __enter__(self) -> File:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self:
             return "<Closed HDF5 file>"
         return f'<HDF5 file "{posixpath.basename(self.filename)}" (mode {self.mode})>'
@@ -306,32 +378,89 @@ class Dataset(HLObject):
     """An HDF5 dataset.  shape, dtype and friends are cached: reading them
     never waits for the I/O thread."""
 
-    shape = property(lambda self: self._id.shape)
-    dtype = property(lambda self: self._id.dtype)
-    maxshape = property(lambda self: self._id.maxshape)
-    chunks = property(lambda self: self._id.chunks)
-    ndim = property(lambda self: self._id.ndim)
-    size = property(lambda self: self._id.size)
-    compression = property(lambda self: self._id.compression)
-    compression_opts = property(lambda self: self._id.compression_opts)
-    shuffle = property(lambda self: self._id.shuffle)
-    fletcher32 = property(lambda self: self._id.fletcher32)
-    fillvalue = property(lambda self: self._id.fillvalue)
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints (cached: never waits).  None for a
+        dataset without a dataspace (h5py.Empty), which typing leaves out."""
+        return cast("tuple[int, ...]", self._id.shape)
 
-    def __getitem__(self, key):
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype of the elements (cached)."""
+        return self._id.dtype
+
+    @property
+    def maxshape(self) -> tuple[int | None, ...]:
+        """The maximum shape; None entries are unlimited (cached)."""
+        return cast("tuple[int | None, ...]", self._id.maxshape)
+
+    @property
+    def chunks(self) -> tuple[int, ...] | None:
+        """The chunk shape, or None when not chunked (cached)."""
+        return self._id.chunks
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions (cached)."""
+        return self._id.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements (cached)."""
+        return self._id.size
+
+    @property
+    def compression(self) -> str | None:
+        """'gzip', 'lzf' or None (cached)."""
+        return self._id.compression
+
+    @property
+    def compression_opts(self) -> int | None:
+        """The compression level, or None (cached)."""
+        return self._id.compression_opts
+
+    @property
+    def shuffle(self) -> bool:
+        """Whether the shuffle filter is on (cached)."""
+        return self._id.shuffle
+
+    @property
+    def fletcher32(self) -> bool:
+        """Whether the fletcher32 checksum filter is on (cached)."""
+        return self._id.fletcher32
+
+    @property
+    def fillvalue(self) -> Any:
+        """The value of elements never written (cached)."""
+        return self._id.fillvalue
+
+    @overload
+    def __getitem__(self, key: slice | tuple[slice, ...] | list[int] | npt.NDArray[Any]
+                    ) -> npt.NDArray[Any]: ...
+    @overload
+    def __getitem__(self, key: Any) -> Any: ...
+
+    def __getitem__(self, key: Any) -> Any:
+        """d[key]: read the selection `key` and return a numpy array of the
+        selection's shape (a numpy scalar for a single element; Empty for
+        a dataset without dataspace).  Waits for this read only; a
+        selection out of range raises IndexError at once."""
         if self._id.shape is None:
             if key == () or key is Ellipsis:
                 return Empty(self.dtype)
         return self._id.read(key)
 
-    def __setitem__(self, key, value):
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """d[key] = value: write `value` (broadcast to the selection's shape,
+        converted to the dataset's dtype) at `key`.  Queued on the file's
+        default event set with a copy of `value`; waits when there is none."""
         self._id.write(key, value)
 
-    async def aread(self, key=()):
+    async def aread(self, key: Any = ()) -> npt.NDArray[Any]:
         """Coroutine: read `key` without blocking the event loop."""
         return await self.read(key)
 
-    async def awrite(self, key, value):
+    async def awrite(self, key: Any, value: Any) -> None:
         """Coroutine: write `value` at `key` (copied at once); returns when
         it is in the file, raising its failure if any.  Cancelling the
         awaiting task does not cancel the write: it still completes, and a
@@ -342,141 +471,164 @@ class Dataset(HLObject):
         es.close()
 
     @property
-    def collective(self):
+    def collective(self) -> _Collective:
         """Parallel HDF5: `with d.collective: d[sel] = x` makes the transfers
         submitted inside the block collective (every rank must submit them)."""
         return _Collective(self._id)
 
-    def astype(self, dtype):
+    def astype(self, dtype: npt.DTypeLike) -> _ReadView:
         """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""
         return _ReadView(self, dtype=dtype)
 
-    def asstr(self, encoding=None, errors="strict"):
+    def asstr(self, encoding: str | None = None, errors: str = "strict") -> _ReadView:
         """A view that reads variable-length strings as str, not bytes."""
         return _ReadView(self, as_str=True)
 
-    def read(self, key=(), es=DEFAULT):
+    def read(self, key: Any = (), es: ESArg = DEFAULT) -> _h5async.Future[npt.NDArray[Any]]:
         """Start reading `key` (a selection, default everything) and return
-        a Future of the array at once; `es` (default: the file's) tracks it."""
+        a Future of the numpy array at once (fut.result() waits for it,
+        ``await fut`` in asyncio); `es` (default: the file's) tracks it."""
         return self._id.read_async(key, es=es)
 
-    def read_direct(self, dest, source_sel=None, dest_sel=None, es=DEFAULT):
-        """Read into the caller's array; with an event set, it is filled later."""
+    def read_direct(self, dest: npt.NDArray[Any], source_sel: Any = None, dest_sel: Any = None,
+                    es: ESArg = DEFAULT) -> None:
+        """Read the selection `source_sel` into dest[dest_sel], a writable
+        numpy array whose selection has the same number of elements.  With
+        an event set it is filled later (the task keeps `dest` alive); do
+        not read it before es.wait()."""
         self._id.read_direct(dest, source_sel, dest_sel, es=es)
 
-    def write_direct(self, source, source_sel=None, dest_sel=None, es=DEFAULT, copy=True):
+    def write_direct(self, source: npt.ArrayLike, source_sel: Any = None, dest_sel: Any = None,
+                     es: ESArg = DEFAULT, copy: bool = True) -> None:
         """Write from the caller's array, copied at once; with copy=False a
         C-contiguous array is used in place and must not change until the
         write is done (es.wait())."""
         self._id.write_direct(source, source_sel, dest_sel, es=es, copy=copy)
 
-    def write(self, key, value, es=DEFAULT, copy=True):
+    def write(self, key: Any, value: Any, es: ESArg = DEFAULT, copy: bool = True) -> None:
         """d[key] = value with an explicit event set; copy=False uses an array
         that already has the dataset's dtype and the selection's shape in
         place (do not change it until the write is done)."""
         self._id.write(key, value, es=es, copy=copy)
 
-    def resize(self, size, axis=None, es=DEFAULT):
-        """Change the shape (within maxshape); `shape` changes at once."""
+    def resize(self, size: int | tuple[int, ...], axis: int | None = None,
+               es: ESArg = DEFAULT) -> None:
+        """Change the shape to `size` (a tuple, or with `axis` the new length
+        of that axis) within maxshape; `shape` changes at once.  Beyond
+        maxshape raises at once."""
         self._id.resize(size, axis, es=es)
 
-    def __len__(self):
+    def __len__(self) -> int:
         shape = self.shape
         if not shape:
             raise TypeError("Attempt to take len() of scalar dataset")
         return shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         shape = self.shape
         if not shape:
             raise TypeError("Can't iterate over a scalar dataset")
         for i in range(shape[0]):
             yield self[i]
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: npt.DTypeLike | None = None,
+                  copy: bool | None = None) -> npt.NDArray[Any]:
         arr = self[()] if self.shape else np.asarray(self[()])
         return arr if dtype is None else arr.astype(dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if not self:
             return "<Closed HDF5 dataset>"
         return f'<HDF5 dataset "{posixpath.basename(self.name)}": shape {self.shape}, type "{self.dtype.str}">'
 
 
 class _Collective:
-    def __init__(self, oid):
+    def __init__(self, oid: _h5async.ObjectID) -> None:
         self._id = oid
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self._prev, self._id.collective = self._id.collective, True
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._id.collective = self._prev
 
 
 class _ReadView:
     """What Dataset.astype() and asstr() return: slicing reads, converted."""
 
-    def __init__(self, dset, dtype=None, as_str=False):
+    def __init__(self, dset: Dataset, dtype: npt.DTypeLike | None = None,
+                 as_str: bool = False) -> None:
         self._dset, self._dtype, self._as_str = dset, dtype, as_str
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: Any) -> Any:
         return self._dset.id.read(key, dtype=self._dtype, as_str=self._as_str)
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: npt.DTypeLike | None = None,
+                  copy: bool | None = None) -> npt.NDArray[Any]:
         arr = np.asarray(self[()])
         return arr if dtype is None else arr.astype(dtype)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._dset)
 
 
-class AttributeManager(MutableMapping):
+class AttributeManager(MutableMapping[str, Any]):
     """Attributes of an object, as a dictionary.  Setting one is queued on
     the file's default event set; reading one waits for its own read."""
 
-    def __init__(self, parent):
+    def __init__(self, parent: HLObject) -> None:
         self._id = parent.id
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> Any:
+        """The attribute's value: a numpy scalar for a scalar attribute, an
+        array otherwise, Empty for a null dataspace.  Waits for its read;
+        KeyError if missing."""
         arr = self._id.attr_get(name)
         if isinstance(arr, np.dtype):  # a null dataspace
             return Empty(arr)
         return arr[()] if arr.ndim == 0 else arr
 
-    def __setitem__(self, name, value):
+    def __setitem__(self, name: str, value: Any) -> None:
+        """attrs[name] = value: create or replace; queued on the file's
+        default event set with a copy of `value`."""
         self.create(name, value)
 
-    def __delitem__(self, name):
+    def __delitem__(self, name: str) -> None:
+        """Delete attribute `name` (queued on the file's default event set)."""
         self._id.attr_delete(name)
 
-    def create(self, name, data, shape=None, dtype=None, es=DEFAULT):
-        """Create (or replace) an attribute."""
+    def create(self, name: str, data: Any, shape: int | tuple[int, ...] | None = None,
+               dtype: npt.DTypeLike | None = None, es: ESArg = DEFAULT) -> None:
+        """Create (or replace) attribute `name` with `data` (copied at once),
+        optionally reshaped to `shape` and converted to `dtype`."""
         if isinstance(data, Empty):
             self._id.attr_set(name, None, es=es, dtype=data.dtype, empty=True)
         else:
             self._id.attr_set(name, data, es=es, dtype=dtype, shape=shape)
 
-    def read(self, name, es=DEFAULT):
-        """Start reading attribute `name`; returns a Future of its value."""
+    def read(self, name: str, es: ESArg = DEFAULT) -> _h5async.Future[Any]:
+        """Start reading attribute `name`; returns a Future of its value at once."""
         return self._id.attr_read_async(name, es=es)
 
-    async def aget(self, name):
+    async def aget(self, name: str) -> Any:
         """Coroutine: the value of attribute `name`."""
         return await self.read(name)
 
-    def modify(self, name, value, es=DEFAULT):
-        """Change an attribute's value, keeping its type if it exists."""
+    def modify(self, name: str, value: Any, es: ESArg = DEFAULT) -> None:
+        """Change an attribute's value, keeping its type if it exists
+        (created otherwise)."""
         self._id.attr_modify(name, value, es=es)
 
-    def __contains__(self, name):
-        return self._id.attr_contains(name)
+    def __contains__(self, name: object) -> bool:
+        """Whether attribute `name` exists.  Waits for the check."""
+        return self._id.attr_contains(name)  # type: ignore[arg-type]  # C raises TypeError
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
+        """The attribute names.  Waits for the listing."""
         return iter(self._id.attr_names())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._id.attr_names())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Attributes of HDF5 object at {id(self._id)}>"
