@@ -170,15 +170,27 @@ static PyObject *attr_delete(ObjectID *self, PyObject *args, PyObject *kw)
 
 PyMethodDef ha_attrs_methods[] = {
     {"attr_set", (PyCFunction)(void (*)(void))attr_set, METH_VARARGS | METH_KEYWORDS,
-     "attr_set(name, value, es=DEFAULT, dtype=None, shape=None): create or replace"},
+     "attr_set($self, /, name, value, es=h5async._h5async.DEFAULT, dtype=None, shape=None, empty=False)\n--\n\n"
+     "Queue creating (or replacing) attribute `name` with `value`, copied at once."},
     {"attr_modify", (PyCFunction)(void (*)(void))attr_modify, METH_VARARGS | METH_KEYWORDS,
-     "attr_modify(name, value, es=DEFAULT): overwrite, keeping the stored type"},
-    {"attr_get", (PyCFunction)attr_get, METH_O, "attr_get(name) -> array (waits)"},
+     "attr_modify($self, /, name, value, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue overwriting attribute `name`, keeping its stored type (created if missing)."},
+    {"attr_get", (PyCFunction)attr_get, METH_O,
+     "attr_get($self, name, /)\n--\n\n"
+     "The value of attribute `name` as a numpy array (a dtype for a null dataspace).\n"
+     "Waits for its own read; raises KeyError if missing."},
     {"attr_read_async", (PyCFunction)(void (*)(void))attr_read_async,
-     METH_VARARGS | METH_KEYWORDS, "attr_read_async(name, es=DEFAULT) -> Future"},
-    {"attr_contains", (PyCFunction)attr_contains, METH_O, "attr_contains(name) -> bool (waits)"},
-    {"attr_names", (PyCFunction)attr_names, METH_NOARGS, "attr_names() -> list (waits)"},
+     METH_VARARGS | METH_KEYWORDS,
+     "attr_read_async($self, /, name, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue a read of attribute `name` and return a Future of its array at once."},
+    {"attr_contains", (PyCFunction)attr_contains, METH_O,
+     "attr_contains($self, name, /)\n--\n\n"
+     "Whether attribute `name` exists (bool).  Waits for its own check."},
+    {"attr_names", (PyCFunction)attr_names, METH_NOARGS,
+     "attr_names($self, /)\n--\n\n"
+     "The attribute names, a list of str.  Waits for its own listing."},
     {"attr_delete", (PyCFunction)(void (*)(void))attr_delete, METH_VARARGS | METH_KEYWORDS,
-     "attr_delete(name, es=DEFAULT)"},
+     "attr_delete($self, /, name, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue deleting attribute `name`."},
     {NULL, NULL, 0, NULL},
 };

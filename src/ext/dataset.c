@@ -723,20 +723,31 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw);
 PyMethodDef ha_dataset_methods[] = {
     {"create_dataset", (PyCFunction)(void (*)(void))ha_create_dataset,
      METH_VARARGS | METH_KEYWORDS,
-     "create_dataset(name, shape=None, dtype=None, data=None, maxshape=None, chunks=None,\n"
-     "               fillvalue=None, compression=None, compression_opts=None,\n"
-     "               shuffle=None, fletcher32=None, track_order=None, es=DEFAULT)"},
+     "create_dataset($self, /, name, shape=None, dtype=None, data=None, maxshape=None, "
+     "chunks=None, fillvalue=None, compression=None, compression_opts=None, shuffle=None, "
+     "fletcher32=None, track_order=None, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue the creation of dataset `name` and return its ObjectID at once; shape and\n"
+     "dtype are known at once.  Bad shapes, dtypes or options raise TypeError/ValueError here."},
     {"read", (PyCFunction)(void (*)(void))read_sel, METH_VARARGS | METH_KEYWORDS,
-     "read(key, dtype=None, as_str=False) -> array (waits for this read)"},
+     "read($self, /, key, dtype=None, as_str=False)\n--\n\n"
+     "Read selection `key` and return a numpy array (the selection's shape, the dataset's\n"
+     "dtype or `dtype`).  Waits for this read only.  Out-of-range selections raise IndexError."},
     {"read_async", (PyCFunction)(void (*)(void))read_async, METH_VARARGS | METH_KEYWORDS,
-     "read_async(key=(), es=DEFAULT, dtype=None, as_str=False) -> Future of the array"},
+     "read_async($self, /, key=(), es=h5async._h5async.DEFAULT, dtype=None, as_str=False)\n--\n\n"
+     "Queue a read of selection `key` and return a Future of the numpy array at once."},
     {"write", (PyCFunction)(void (*)(void))write_sel, METH_VARARGS | METH_KEYWORDS,
-     "write(key, value, es=DEFAULT, copy=True)"},
+     "write($self, /, key, value, es=h5async._h5async.DEFAULT, copy=True)\n--\n\n"
+     "Queue writing `value` (broadcast to the selection's shape) at selection `key`; `value`\n"
+     "is copied at once unless copy=False.  Shape or dtype mismatches raise at once."},
     {"write_direct", (PyCFunction)(void (*)(void))write_direct, METH_VARARGS | METH_KEYWORDS,
-     "write_direct(source, source_sel=None, dest_sel=None, es=DEFAULT, copy=True)"},
+     "write_direct($self, /, source, source_sel=None, dest_sel=None, es=h5async._h5async.DEFAULT, copy=True)\n--\n\n"
+     "Queue writing array `source` (or source[source_sel]) to dest_sel of the dataset."},
     {"read_direct", (PyCFunction)(void (*)(void))read_direct, METH_VARARGS | METH_KEYWORDS,
-     "read_direct(dest, source_sel=None, dest_sel=None, es=DEFAULT)"},
+     "read_direct($self, /, dest, source_sel=None, dest_sel=None, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue reading into the writable array `dest`, which the task keeps alive until done."},
     {"resize", (PyCFunction)(void (*)(void))resize, METH_VARARGS | METH_KEYWORDS,
-     "resize(size, axis=None, es=DEFAULT)"},
+     "resize($self, /, size, axis=None, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue a resize to `size` (a tuple, or the new length of `axis`); `shape` changes at once.\n"
+     "Sizes beyond maxshape raise RuntimeError at once."},
     {NULL, NULL, 0, NULL},
 };

@@ -266,18 +266,23 @@ static void es_dealloc(EventSetObject *self)
 
 static PyMethodDef es_methods[] = {
     {"wait", (PyCFunction)(void (*)(void))es_wait, METH_VARARGS | METH_KEYWORDS,
-     "wait(timeout=None) -> number of operations still in progress\n\n"
-     "Wait for the operations of this event set, at most `timeout` seconds\n"
-     "(None or any huge number: forever).  Raises EventSetError if any failed."},
+     "wait($self, /, timeout=None)\n--\n\n"
+     "Wait for the operations of this event set, at most `timeout` seconds (None or any\n"
+     "huge number: forever), and return how many are still in progress.  Raises\n"
+     "EventSetError (an ExceptionGroup, one exception per failed operation) if any failed.\n"
+     "Ctrl-C raises KeyboardInterrupt; the operations go on."},
     {"close", (PyCFunction)es_close, METH_NOARGS,
-     "Wait for pending operations, then release the event set."},
+     "close($self, /)\n--\n\n"
+     "Wait for pending operations, then release the event set.  Further use raises ValueError."},
     {"cancel", (PyCFunction)es_cancel, METH_NOARGS,
-     "cancel() -> int\n\nCancel the operations of this set that have not started and\n"
-     "return how many are still in progress (started ones finish).  Does not\n"
-     "wait.  num_cancelled counts what was cancelled; cancelled operations\n"
-     "are not failures.  Closes (file close) are never cancelled."},
-    {"__enter__", es_enter, METH_NOARGS, NULL},
-    {"__exit__", (PyCFunction)es_exit, METH_VARARGS, NULL},
+     "cancel($self, /)\n--\n\n"
+     "None"},
+    {"__enter__", es_enter, METH_NOARGS,
+     "__enter__($self, /)\n--\n\n"
+     "Return the event set."},
+    {"__exit__", (PyCFunction)es_exit, METH_VARARGS,
+     "__exit__($self, exc_type, exc, tb, /)\n--\n\n"
+     "Wait for the event set (raising EventSetError), then close it."},
     {NULL, NULL, 0, NULL},
 };
 

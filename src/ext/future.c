@@ -250,16 +250,28 @@ static PyObject *fut_repr(FutureObject *f)
 
 static PyMethodDef fut_methods[] = {
     {"result", (PyCFunction)(void (*)(void))fut_result, METH_VARARGS | METH_KEYWORDS,
-     "result(timeout=None): wait, then return the data or raise the failure"},
+     "result($self, /, timeout=None)\n--\n\n"
+     "Wait at most `timeout` seconds (None: forever) and return the numpy array read, or\n"
+     "raise the read's failure; TimeoutError when the time passes first, CancelledError\n"
+     "if it was cancelled."},
     {"exception", (PyCFunction)(void (*)(void))fut_exception, METH_VARARGS | METH_KEYWORDS,
-     "exception(timeout=None): wait, then return the failure or None"},
-    {"done", (PyCFunction)fut_done, METH_NOARGS, "whether the read has finished"},
-    {"running", (PyCFunction)fut_running, METH_NOARGS, "whether the read is running"},
-    {"cancelled", (PyCFunction)fut_cancelled, METH_NOARGS, "whether it was cancelled"},
+     "exception($self, /, timeout=None)\n--\n\n"
+     "Wait at most `timeout` seconds (None: forever) and return the read's failure or None."},
+    {"done", (PyCFunction)fut_done, METH_NOARGS,
+     "done($self, /)\n--\n\n"
+     "Whether the read has finished (does not wait)."},
+    {"running", (PyCFunction)fut_running, METH_NOARGS,
+     "running($self, /)\n--\n\n"
+     "Whether the read is running (does not wait)."},
+    {"cancelled", (PyCFunction)fut_cancelled, METH_NOARGS,
+     "cancelled($self, /)\n--\n\n"
+     "Whether the read was cancelled (does not wait)."},
     {"cancel", (PyCFunction)fut_cancel, METH_NOARGS,
-     "cancel the read if it has not started; returns whether it is cancelled"},
+     "cancel($self, /)\n--\n\n"
+     "Cancel the read if it has not started; return whether it is cancelled."},
     {"add_done_callback", (PyCFunction)fut_add_done_callback, METH_O,
-     "call fn(future) once finished, on a Python thread"},
+     "add_done_callback($self, fn, /)\n--\n\n"
+     "Call fn(future) once the read has finished, on a Python thread (at once if done)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -256,15 +256,29 @@ PyObject *ha_file_flush(ObjectID *self, PyObject *args, PyObject *kw);
 
 PyMethodDef ha_group_methods[] = {
     {"create_group", (PyCFunction)(void (*)(void))create_group, METH_VARARGS | METH_KEYWORDS,
-     "create_group(name, es=DEFAULT, track_order=None) -> ObjectID"},
-    {"open", (PyCFunction)open_obj, METH_O, "open(name) -> ObjectID (waits)"},
-    {"contains", (PyCFunction)contains, METH_O, "contains(name) -> bool (waits)"},
-    {"keys", (PyCFunction)keys, METH_NOARGS, "keys() -> list of str (waits)"},
+     "create_group($self, /, name, es=h5async._h5async.DEFAULT, track_order=None)\n--\n\n"
+     "Queue the creation of group `name` (and missing intermediate groups) and return its\n"
+     "ObjectID at once.  es: event set (DEFAULT: the file's; None: wait).  Argument errors\n"
+     "raise at once; an existing name (ValueError) is raised by es.wait()."},
+    {"open", (PyCFunction)open_obj, METH_O,
+     "open($self, name, /)\n--\n\n"
+     "Open the object at path `name` and return its ObjectID.  Waits for this open;\n"
+     "raises KeyError if nothing is there."},
+    {"contains", (PyCFunction)contains, METH_O,
+     "contains($self, name, /)\n--\n\n"
+     "Whether a link `name` exists (bool).  Waits for its own check."},
+    {"keys", (PyCFunction)keys, METH_NOARGS,
+     "keys($self, /)\n--\n\n"
+     "The link names of this group, a list of str.  Waits for its own listing."},
     {"delete", (PyCFunction)(void (*)(void))delete_link, METH_VARARGS | METH_KEYWORDS,
-     "delete(name, es=DEFAULT)"},
+     "delete($self, /, name, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue the removal of link `name`; with es=None wait and raise KeyError if missing."},
     {"close", (PyCFunction)(void (*)(void))ha_file_close, METH_VARARGS | METH_KEYWORDS,
-     "close(es=DEFAULT): close the file and every object in it"},
+     "close($self, /, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Close the file and every object in it.  With an event set, queued; otherwise waits\n"
+     "and raises the unretrieved failures of the file's operations."},
     {"flush", (PyCFunction)(void (*)(void))ha_file_flush, METH_VARARGS | METH_KEYWORDS,
-     "flush(es=DEFAULT)"},
+     "flush($self, /, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue H5Fflush of the file (es=None: wait for it)."},
     {NULL, NULL, 0, NULL},
 };

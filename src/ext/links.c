@@ -165,19 +165,27 @@ static PyObject *visit_names(ObjectID *self, PyObject *unused)
 
 PyMethodDef ha_link_methods[] = {
     {"link_hard", (PyCFunction)(void (*)(void))link_hard, METH_VARARGS | METH_KEYWORDS,
-     "link_hard(name, target, es=DEFAULT): a hard link to the object `target`"},
+     "link_hard($self, /, name, target, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue a hard link `name` to the object `target` (an ObjectID)."},
     {"link_soft", (PyCFunction)(void (*)(void))link_soft, METH_VARARGS | METH_KEYWORDS,
-     "link_soft(name, path, es=DEFAULT)"},
+     "link_soft($self, /, name, path, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue a soft link `name` to `path`."},
     {"link_external", (PyCFunction)(void (*)(void))link_external, METH_VARARGS | METH_KEYWORDS,
-     "link_external(name, filename, path, es=DEFAULT)"},
+     "link_external($self, /, name, filename, path, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue an external link `name` to `path` in file `filename`."},
     {"link_get", (PyCFunction)link_get, METH_O,
-     "link_get(name) -> ('hard',) | ('soft', path) | ('external', file, path) (waits)"},
+     "link_get($self, name, /)\n--\n\n"
+     "The link `name`: ('hard',), ('soft', path) or ('external', filename, path).\n"
+     "Waits for its own lookup; raises KeyError if missing."},
     {"move", (PyCFunction)(void (*)(void))move, METH_VARARGS | METH_KEYWORDS,
-     "move(source, dest, es=DEFAULT)"},
+     "move($self, /, source, dest, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue renaming link `source` to `dest`."},
     {"copy", (PyCFunction)(void (*)(void))copy, METH_VARARGS | METH_KEYWORDS,
-     "copy(source, dest_group, dest_name, flags=0, es=DEFAULT); dest_name None: the "
-     "source's own name"},
+     "copy($self, /, source, dest, name, flags=0, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue copying object `source` (a path here) into group `dest` (an ObjectID) as `name`\n"
+     "(None: the source's own name); `flags` ors h5py's copy options."},
     {"visit_names", (PyCFunction)visit_names, METH_NOARGS,
-     "visit_names() -> paths of every object below, relative (waits)"},
+     "visit_names($self, /)\n--\n\n"
+     "The paths of every object below, relative to it.  Waits for its own walk."},
     {NULL, NULL, 0, NULL},
 };

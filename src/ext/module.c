@@ -259,24 +259,40 @@ static PyMethodDef module_methods[] = {
      "monotonic($module, /)\n--\n\nThe engine's clock, in seconds (CLOCK_MONOTONIC)."},
     {"emulate_storage", (PyCFunction)(void (*)(void))emulate_storage,
      METH_VARARGS | METH_KEYWORDS,
-     "emulate_storage(bandwidth=0, latency=0): make dataset transfers sleep on the I/O\n"
-     "thread as slow remote storage would (bytes/s, seconds per request; 0 = off)"},
+     "emulate_storage($module, /, bandwidth=0.0, latency=0.0)\n--\n\n"
+     "Make dataset transfers sleep on the I/O thread as slow remote storage would:\n"
+     "`latency` seconds per request plus nbytes / `bandwidth` (bytes/s); 0 = off.\n"
+     "Negative values raise ValueError."},
     {"_set_await_hook", set_await_hook, METH_O,
-     "the function that makes EventSet and Future awaitable"},
+     "_set_await_hook($module, fn, /)\n--\n\n"
+     "Set the function that makes EventSet and Future awaitable (h5async._aio)."},
     {"open_file", (PyCFunction)(void (*)(void))ha_open_file, METH_VARARGS | METH_KEYWORDS,
-     "open_file(name, mode='r', es=None, driver=None, backing_store=True) -> ObjectID"},
-    {"hdf5_version", hdf5_version, METH_NOARGS, "the runtime HDF5 version as a tuple"},
-    {"stats", stats, METH_NOARGS, "engine counters"},
+     "open_file($module, /, name, mode='r', es=None, driver=None, backing_store=True, "
+     "libver=None, userblock_size=None, comm=None)\n--\n\n"
+     "Open or create the file `name` and return its ObjectID; with `es`, at once\n"
+     "(failures are raised by es.wait()) and `es` becomes the file's default event set."},
+    {"hdf5_version", hdf5_version, METH_NOARGS,
+     "hdf5_version($module, /)\n--\n\nThe runtime HDF5 version as a tuple (major, minor, release)."},
+    {"stats", stats, METH_NOARGS,
+     "stats($module, /)\n--\n\n"
+     "The engine's counters as a dict: operations submitted, completed, failed, ...,\n"
+     "bytes staged (and their peak), blocked_seconds.  Does not wait."},
     {"set_staging_limit", set_staging_limit, METH_O,
-     "set_staging_limit(nbytes): cap on bytes held by queued writes (0: default)"},
-    {"drain", drain, METH_NOARGS, "wait until every submitted operation has finished"},
+     "set_staging_limit($module, nbytes, /)\n--\n\n"
+     "Cap the bytes held by queued operations (0: the default); a submit over the\n"
+     "cap waits, with the GIL released, until room frees up."},
+    {"drain", drain, METH_NOARGS,
+     "drain($module, /)\n--\n\nWait until every submitted operation has finished."},
     {"shutdown", shutdown, METH_NOARGS,
-     "finish all work, close open files and stop the I/O thread"},
+     "shutdown($module, /)\n--\n\nFinish all queued work (the interpreter's exit step)."},
     {"notify_open", notify_open, METH_NOARGS,
-     "a new fd that becomes readable after each completion (one per event loop)"},
-    {"notify_close", notify_close, METH_O, "notify_close(fd)"},
+     "notify_open($module, /)\n--\n\n"
+     "A new fd that becomes readable after each completion (one per event loop)."},
+    {"notify_close", notify_close, METH_O,
+     "notify_close($module, fd, /)\n--\n\nClose an fd from notify_open()."},
     {"notify_clear", notify_clear, METH_O,
-     "notify_clear(fd): consume its signals and run finished tasks' callbacks"},
+     "notify_clear($module, fd, /)\n--\n\n"
+     "Consume the fd's signals and run finished tasks' callbacks."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -296,6 +312,29 @@ static PyMethodDef *joined_methods(void)
     done = 1;
     return all;
 }
+
+/*
+ * The "use the file's default event set" sentinel: one instance, named by its
+ * repr so that help() shows es=DEFAULT.  It is a str subclass (value
+ * "DEFAULT") only because inspect evaluates a __text_signature__ default to a
+ * constant or fails: so `es=h5async._h5async.DEFAULT` in the C methods'
+ * signatures resolves to this very object.  Code compares it by identity.
+ */
+static PyObject *default_repr(PyObject *self)
+{
+    (void)self;
+    return PyUnicode_FromString("DEFAULT");
+}
+
+static PyType_Slot default_slots[] = {
+    {Py_tp_repr, default_repr},
+    {Py_tp_doc, "es=DEFAULT: use the file's default event set (File(..., es=...));\n"
+                "es=None: run synchronously; es=EventSet(): track with that set."},
+    {0, NULL},
+};
+
+static PyType_Spec default_spec = {"h5async._h5async.DefaultEventSet", 0, 0, Py_TPFLAGS_DEFAULT,
+                                   default_slots};
 
 static int add_type(PyObject *m, PyType_Spec *spec, PyTypeObject **out)
 {
@@ -332,7 +371,13 @@ static int module_exec(PyObject *m)
         "h5async.DependencyError",
         "An operation used an object whose own creation or opening failed; "
         "__cause__ is that failure.", PyExc_RuntimeError, NULL);
-    st->DEFAULT = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
+    PyObject *default_type =
+        PyType_FromModuleAndSpec(m, &default_spec, (PyObject *)&PyUnicode_Type);
+    PyObject *default_name = PyUnicode_FromString("DEFAULT");
+    st->DEFAULT = default_type && default_name
+                      ? PyObject_CallOneArg(default_type, default_name) : NULL;
+    Py_XDECREF(default_name);
+    Py_XDECREF(default_type); /* the instance keeps its type alive */
     if (!st->CancelledError || !st->EventSetError || !st->DependencyError || !st->DEFAULT ||
         PyModule_AddObjectRef(m, "EventSetError", st->EventSetError) < 0 ||
         PyModule_AddObjectRef(m, "DependencyError", st->DependencyError) < 0 ||
