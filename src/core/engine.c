@@ -448,12 +448,20 @@ static int start_locked(void)
 }
 
 /* Count a task that starts to be queued or run (engine mutex held). */
-static void hold_add_locked(ha_task *t)
+static void held_add_locked(uint64_t n)
 {
-    t->footprint = ha_task_footprint(t);
-    eng.stats.held_bytes += t->footprint;
+    eng.stats.held_bytes += n;
     if (eng.stats.held_bytes > eng.stats.held_peak)
         eng.stats.held_peak = eng.stats.held_bytes;
+}
+
+static void hold_add_locked(ha_task *t)
+{
+    /* Room reserved by ha_stage_reserve() is already counted. */
+    t->footprint = t->reserved ? t->reserved : ha_task_footprint(t);
+    if (!t->reserved)
+        held_add_locked(t->footprint);
+    t->reserved = 0;
     if (!t->own_buf)
         return;
     eng.stats.staged_bytes += t->nbytes;
@@ -531,6 +539,35 @@ int ha_stage_wait(uint64_t nbytes, double timeout)
     eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
     pthread_mutex_unlock(&eng.mu);
     return room;
+}
+
+int ha_stage_reserve(uint64_t nbytes, double timeout)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    double start = ha_now(), deadline = timeout < 0 ? -1 : start + timeout;
+    int room = room_locked(nbytes), waited = !room;
+    if (!room)
+        eng.stats.stage_waits++;
+    while (!room && ha_engine_wait_done(deadline))
+        room = room_locked(nbytes);
+    room = room || room_locked(nbytes);
+    /* Counted in the same critical section that found the room: threads
+     * woken together cannot all take the same room. */
+    if (room)
+        held_add_locked(nbytes);
+    if (waited) /* room at once is no wait: stats() must say so */
+        eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
+    pthread_mutex_unlock(&eng.mu);
+    return room;
+}
+
+void ha_stage_unreserve(uint64_t nbytes)
+{
+    pthread_mutex_lock(&eng.mu);
+    eng.stats.held_bytes -= nbytes;
+    wake_waiters_locked();
+    pthread_mutex_unlock(&eng.mu);
 }
 
 void ha_task_error_retrieved(ha_task *t)

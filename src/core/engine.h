@@ -119,6 +119,15 @@ uint64_t ha_stage_limit(void);
 int ha_stage_would_block(uint64_t nbytes);
 /* Wait up to `timeout` seconds for room; returns 1 when there is room. */
 int ha_stage_wait(uint64_t nbytes, double timeout);
+/*
+ * The same, and take the room (count `nbytes` as held) in the critical
+ * section that found it; returns 1 then.  The caller sets t->reserved =
+ * nbytes on the task it submits next (which then counts nothing more), or
+ * gives the room back with ha_stage_unreserve().  Without the reservation,
+ * submitters woken together would all see the same room and all go in.
+ */
+int ha_stage_reserve(uint64_t nbytes, double timeout);
+void ha_stage_unreserve(uint64_t nbytes);
 
 /* Mark t's error as handed to the user, so its event set and file do not
  * raise it again. */

@@ -66,14 +66,14 @@ static void *hdf5_symbol(const char *name)
     return sym;
 }
 
-void ha_file_forget_failed_id(int64_t fid)
+void ha_forget_failed_id(int64_t id)
 {
-    if (H5Iis_valid((hid_t)fid) <= 0) {
+    if (H5Iis_valid((hid_t)id) <= 0) {
         H5Eclear2(H5E_DEFAULT);
         return; /* this HDF5 removed the id itself */
     }
     void *(*remove_id)(hid_t) = (void *(*)(hid_t))hdf5_symbol("H5I_remove");
     if (remove_id)
-        remove_id((hid_t)fid);
+        remove_id((hid_t)id);
     H5Eclear2(H5E_DEFAULT);
 }

@@ -8,10 +8,11 @@
  *    metadata, overwriting what the parent wrote since.  The child points
  *    the inherited descriptors at a sink instead (ha_file_sink_fd), so that
  *    whatever HDF5 does with them there never reaches the parent's files.
- *  - HDF5 1.10 to 1.14 keep the id of a file whose H5Fclose failed (disk
- *    full, size limit) although the file structure behind it was freed;
- *    their exit handler then closes that id again and crashes.  The id is
- *    removed without calling its close callback (ha_file_forget_failed_id).
+ *  - HDF5 1.10 to 1.14 keep the id of an object whose close failed (a
+ *    file's metadata flush, a dataset's chunk cache flush: disk full, size
+ *    limit) although the structure behind it was freed; their exit handler
+ *    then closes that id again and crashes.  The id is removed without
+ *    calling its close callback (ha_forget_failed_id).
  */
 #ifndef HA_FILEGUARD_H
 #define HA_FILEGUARD_H
@@ -27,8 +28,8 @@ int ha_file_posix_fd(int64_t fid);
  * system calls only: called in the child of a fork(). */
 void ha_file_sink_fd(int fd);
 
-/* After H5Fclose(fid) failed: drop the id if HDF5 kept it.  Executing
- * thread only. */
-void ha_file_forget_failed_id(int64_t fid);
+/* After closing the id `id` (of any kind) failed: drop it if HDF5 kept
+ * it.  Executing thread only. */
+void ha_forget_failed_id(int64_t id);
 
 #endif

@@ -110,23 +110,19 @@ void ha_handle_set_failed(ha_handle *h, ha_error *err)
 
 static herr_t close_id(ha_handle *h)
 {
-    herr_t rc;
-    switch (h->kind) {
-    case HA_OBJ_FILE:
-        rc = H5Fclose(h->hid);
-        if (rc < 0) {
-            /* Keep HDF5's error stack for the caller's report. */
-            hid_t stack = H5Eget_current_stack();
-            ha_file_forget_failed_id(h->hid);
-            if (stack >= 0)
-                H5Eset_current_stack(stack);
-        }
-        return rc;
-    case HA_OBJ_ATTR:
-        return H5Aclose(h->hid);
-    default:
-        return H5Oclose(h->hid);
+    herr_t rc = h->kind == HA_OBJ_FILE   ? H5Fclose(h->hid)
+              : h->kind == HA_OBJ_ATTR ? H5Aclose(h->hid)
+                                       : H5Oclose(h->hid);
+    if (rc < 0) {
+        /* A dataset whose chunk cache could not be flushed, a file whose
+         * metadata could not: HDF5 may keep an id to freed memory
+         * (fileguard.h).  Keep its error stack for the caller's report. */
+        hid_t stack = H5Eget_current_stack();
+        ha_forget_failed_id(h->hid);
+        if (stack >= 0)
+            H5Eset_current_stack(stack);
     }
+    return rc;
 }
 
 int ha_handle_close_now(ha_handle *h)

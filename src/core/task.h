@@ -147,6 +147,7 @@ struct ha_task {
                                result array, the extension's hold): counted
                                against the staging cap with the rest */
     uint64_t footprint;     /* engine mutex: its count against the cap */
+    uint64_t reserved;      /* room taken by ha_stage_reserve() for it, or 0 */
     int64_t ival;           /* op-specific integer */
     int64_t ival2;
     ha_fopt fopt;           /* HA_OP_FILE_OPEN */

@@ -15,7 +15,21 @@ typedef struct {
     PyObject *callbacks;    /* list, or NULL once fired */
     ha_futkind kind;
     int fired;
+    unsigned gen;           /* engine generation it was made in (fork) */
 } FutureObject;
+
+#define INHERITED                                                                      \
+    "this Future was made before fork(): its operation belongs to the parent "        \
+    "process and never completes here; read again in the child"
+
+/* A pending Future inherited across fork() would be waited for for ever. */
+static int check_inherited(FutureObject *f)
+{
+    if (f->gen == ha_generation() || ha_task_status(f->t) >= HA_DONE)
+        return 0;
+    PyErr_SetString(PyExc_ValueError, INHERITED);
+    return -1;
+}
 
 PyObject *ha_future_new(ha_state *st, ha_task *t, PyObject *array, ha_futkind kind)
 {
@@ -27,6 +41,7 @@ PyObject *ha_future_new(ha_state *st, ha_task *t, PyObject *array, ha_futkind ki
     f->callbacks = PyList_New(0);
     f->kind = kind;
     f->fired = 0;
+    f->gen = ha_generation();
     PyObject_GC_Track(f);
     if (!f->callbacks)
         goto fail;
@@ -58,6 +73,8 @@ static int wait_done(FutureObject *f, PyObject *tobj)
             return -1;
     }
     double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    if (check_inherited(f) < 0)
+        return -1;
     while (!is_done(f)) {
         double slice = WAIT_SLICE;
         if (deadline >= 0) {
@@ -169,6 +186,8 @@ static PyObject *fut_cancelled(FutureObject *f, PyObject *unused)
 static PyObject *fut_cancel(FutureObject *f, PyObject *unused)
 {
     (void)unused;
+    if (check_inherited(f) < 0)
+        return NULL;
     int ok = ha_task_cancel(f->t);
     ha_reap_python();
     return PyBool_FromLong(ok || ha_task_status(f->t) == HA_CANCELLED);
@@ -240,6 +259,13 @@ static void fut_dealloc(FutureObject *f)
     Py_DECREF(tp);
 }
 
+static PyObject *fut_await(FutureObject *f)
+{
+    if (check_inherited(f) < 0)
+        return NULL;
+    return ha_await((PyObject *)f);
+}
+
 static PyObject *fut_repr(FutureObject *f)
 {
     static const char *names[] = {"pending", "running", "finished", "failed", "cancelled"};
@@ -281,7 +307,7 @@ static PyType_Slot fut_slots[] = {
     {Py_tp_clear, fut_clear},
     {Py_tp_methods, fut_methods},
     {Py_tp_repr, fut_repr},
-    {Py_am_await, ha_await},
+    {Py_am_await, fut_await},
     {Py_tp_doc, "The pending result of an asynchronous read."},
     {0, NULL},
 };

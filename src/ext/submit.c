@@ -106,20 +106,23 @@ int ha_run_sync(ha_state *st, ha_task *t)
     return 0;
 }
 
-/* Backpressure: wait, GIL released and Ctrl-C honoured, for staging room. */
-static int wait_for_room(uint64_t nbytes)
+/* Backpressure: wait, GIL released and Ctrl-C honoured, for staging room,
+ * and reserve it for `t` (engine.h, ha_stage_reserve). */
+static int reserve_room(ha_task *t)
 {
-    while (ha_stage_would_block(nbytes)) {
+    uint64_t nbytes = ha_task_footprint(t);
+    for (;;) {
         int room;
         Py_BEGIN_ALLOW_THREADS
-        room = ha_stage_wait(nbytes, WAIT_SLICE);
+        room = ha_stage_reserve(nbytes, WAIT_SLICE);
         Py_END_ALLOW_THREADS
-        if (room)
-            break;
+        if (room) {
+            t->reserved = nbytes;
+            return 0;
+        }
         if (PyErr_CheckSignals() < 0)
             return -1;
     }
-    return 0;
 }
 
 int ha_dispatch(ha_state *st, ha_task *t, ha_eventset *es)
@@ -136,11 +139,15 @@ int ha_queue(ha_state *st, ha_task *t, ha_eventset *es)
     ha_reap_python();
     /* Every queued task counts against the cap, not only staged writes:
      * 300,000 tiny writes hold more memory than their payload says. */
-    if (wait_for_room(ha_task_footprint(t)) < 0)
+    if (reserve_room(t) < 0)
         return -1;
     if (es)
         t->es = ha_es_ref(es);
     int rc = ha_submit(t);
+    if (rc < 0 && t->reserved) {
+        ha_stage_unreserve(t->reserved); /* not queued: give the room back */
+        t->reserved = 0;
+    }
     if (rc == HA_SUBMIT_ES_CLOSED) {
         /* Closed by another thread or by a callback run above. */
         PyErr_SetString(PyExc_ValueError, "the event set is closed");

@@ -377,6 +377,57 @@ def test_only_an_explicit_cancel_cancels_and_says_how_many(dfile, hold):
     es.close()
 
 
+def test_awrite_and_aclose_submit_at_the_call(dfile, path):
+    """The copy and the submission happen at the call: changing the array
+    afterwards, a zero timeout, or cancelling the task before it ever runs
+    loses nothing."""
+    d = dfile["x"]
+
+    async def main():
+        a = np.zeros(100, "i8")
+        c = d.awrite(np.s_[0], a)
+        a[:] = 99                              # after the call: not written
+        await c
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(d.awrite(np.s_[1], np.full(100, 1)), timeout=0)
+        tasks = [asyncio.ensure_future(_await(d.awrite(np.s_[i], np.full(100, i))))
+                 for i in range(2, 40)]
+        for t in tasks:
+            t.cancel()                         # before any of them has run
+        await asyncio.gather(*tasks, return_exceptions=True)
+        h5async.drain()
+        expect = np.repeat(np.arange(40), 100).reshape(40, 100)
+        assert_array_equal(await d.aread(), expect)
+
+    run(main())
+    dfile.es = None
+    dfile.close()
+    with h5py.File(path, "r") as f:
+        assert_array_equal(f["x"][...], np.repeat(np.arange(40), 100).reshape(40, 100))
+
+
+def test_await_returns_when_the_set_is_closed_meanwhile(dfile, hold):
+    d = dfile["x"]
+    es, other = h5async.EventSet(), h5async.EventSet()
+
+    async def main():
+        h = hold()
+        for i in range(5):
+            d.write_direct(np.full(100, -i, "i8"), dest_sel=np.s_[i], es=es)
+        d.write_direct(np.full(100, 7, "i8"), dest_sel=np.s_[5], es=other)
+        waiter = asyncio.ensure_future(_await(es))
+        waiter2 = asyncio.ensure_future(_await(other))
+        await asyncio.sleep(0)
+        h.release()
+        es.close()                           # from the loop, while awaited
+        assert await asyncio.wait_for(waiter, FAILSAFE) == 0
+        assert await asyncio.wait_for(waiter2, FAILSAFE) == 0
+        assert_array_equal(await d.aread(np.s_[5]), np.full(100, 7))
+
+    run(main())
+    other.close()
+
+
 async def _await(x):
     return await x
 

@@ -193,6 +193,39 @@ def test_a_failed_implicit_close_warns(tmp_path, how):
     assert "File too large" in proc.stderr and "full.h5" in proc.stderr, proc.stderr
 
 
+CHUNK_CACHE = """
+import resource, signal, sys
+import numpy as np
+import h5async
+path, how = sys.argv[1], sys.argv[2]
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+es = h5async.EventSet() if how == "queued" else None
+f = h5async.File(path, "w", es=es)
+d = f.create_dataset("x", (40_000,), dtype="f8", chunks=(1000,))
+d[:] = np.arange(40_000.0)   # sits in the chunk cache: the dataset's close fails
+try:
+    if how != "exit":
+        f.close()
+    if es:
+        es.wait()
+except (OSError, h5async.EventSetError) as e:
+    print("handled", type(e).__name__)
+print("end", flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["sync", "queued", "exit"])
+def test_a_dataset_whose_chunk_cache_cannot_be_flushed_does_not_crash_the_exit(tmp_path, how):
+    proc = run_script(CHUNK_CACHE, tmp_path / "chunks.h5", how)
+    out = check_ok(proc)
+    assert "end" in out
+    if how == "exit":
+        assert "File too large" in proc.stderr, proc.stderr
+    else:
+        assert "handled" in out
+
+
 # ---------------------------------------------------------------- fork
 
 FORK = """
@@ -254,3 +287,43 @@ def test_a_forked_child_never_writes_to_the_parents_file(tmp_path, how, when):
         assert (d == np.arange(100)[:, None]).all()
         assert list(f["later"][...]) == list(range(10))
         assert dict(f.attrs) == {"before": 1, "after": 2}
+
+
+PENDING_FUTURE = """
+import asyncio, os, sys
+import numpy as np
+import h5async
+path = sys.argv[1]
+f = h5async.File(path, "w")
+d = f.create_dataset("d", data=np.arange(10))
+h5async.emulate_storage(latency=1.0)     # the read stays pending across the fork
+fut = d.read(np.s_[0:5], es=h5async.EventSet())
+pid = os.fork()
+if pid == 0:
+    outcomes = []
+    for how in ("result", "await", "cancel"):
+        try:
+            if how == "result":
+                fut.result()
+            elif how == "await":
+                async def main():
+                    return await fut
+                asyncio.run(main())
+            else:
+                fut.cancel()
+            outcomes.append(how + " returned")
+        except ValueError as e:
+            outcomes.append(how + " ValueError" if "fork" in str(e) else str(e))
+    print(" ".join(outcomes), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+h5async.emulate_storage()
+assert list(fut.result()) == [0, 1, 2, 3, 4]   # the parent's read completes
+print("parent ok", flush=True)
+"""
+
+
+def test_a_future_inherited_across_fork_raises_instead_of_hanging(tmp_path):
+    out = check_ok(run_script(PENDING_FUTURE, tmp_path / "fut.h5", timeout=60))
+    assert "result ValueError await ValueError cancel ValueError" in out
+    assert "parent ok" in out

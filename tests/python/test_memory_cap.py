@@ -69,3 +69,40 @@ def test_many_small_operations_stay_under_the_cap(tmp_path, what, n):
     vals = parse(out.replace("OK", ""))
     assert vals["HELD_PEAK"] <= CAP + 8192          # one task may always be admitted
     assert vals["GROWTH"] < CAP + MARGIN, vals
+
+
+THREADS = """
+import sys, threading
+import numpy as np
+import h5async
+path, nthreads = sys.argv[1], int(sys.argv[2])
+cap, row = 4 << 20, 1 << 20
+es = h5async.EventSet()
+f = h5async.File(path, "w", es=es)
+d = f.create_dataset("d", (nthreads * 8, row // 8), "f8")
+es.wait()
+h5async.emulate_storage(bandwidth=400e6)     # completions trail the submitters
+h5async.set_staging_limit(cap)
+def writer(k):
+    for j in range(8):
+        d[k * 8 + j] = np.full(row // 8, k * 8 + j, "f8")
+ts = [threading.Thread(target=writer, args=(k,)) for k in range(nthreads)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+es.wait()
+h5async.emulate_storage()
+print("HELD_PEAK", h5async.stats()["held_peak"])
+print("LIMIT", cap)
+print("ROW", row)
+assert (d[:, 0] == np.arange(nthreads * 8)).all()
+f.close()
+"""
+
+
+def test_threads_woken_together_cannot_all_take_the_same_room(tmp_path):
+    # Room is taken in the critical section that finds it: 16 writer
+    # threads stay under the cap (plus one operation admitted alone).
+    vals = parse(check_ok(run_script(THREADS, tmp_path / "t.h5", 16)))
+    assert vals["HELD_PEAK"] <= vals["LIMIT"] + vals["ROW"] + 8192, vals
