@@ -416,7 +416,7 @@ def environment(tmpdir):
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
         "source": _git_describe(),
-        "h5async": h5async.version,
+        "h5async": f"h5async {h5async.__version__} (HDF5 {h5async.hdf5_version})",
         "h5async_hdf5": h5async.hdf5_version,
         "h5py": h5py.__version__,
         "h5py_hdf5": h5py.version.hdf5_version,

@@ -8,22 +8,33 @@ the default for all its objects, so plain h5py code becomes asynchronous::
     f = h5py.File("out.h5", "w", es=es)
     f["x"] = data          # queued on the I/O thread, returns at once
     es.wait()              # raises EventSetError if anything failed
+
+``install_as_h5py()`` makes ``import h5py`` give h5async, and implicit mode
+(``H5ASYNC_IMPLICIT=1`` or ``set_implicit(True)``) gives every file opened
+for writing a default event set: see docs/compat.md.
 """
 import atexit as _atexit
+import os as _os
 
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
 from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
-from ._dtypes import check_enum_dtype, check_string_dtype, enum_dtype, string_dtype
+from ._dtypes import (check_dtype, check_enum_dtype, check_opaque_dtype, check_ref_dtype,
+                      check_string_dtype, check_vlen_dtype, enum_dtype, opaque_dtype,
+                      special_dtype, string_dtype, string_info, vlen_dtype)
 from . import trace
 from ._h5async import emulate_storage
 from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
-                  SoftLink)
+                  HLObject, SoftLink)
+from . import version
+from ._compat.h5 import get_config
+from ._compat.hl.base import is_hdf5
+from ._implicit import is_implicit, set_implicit
+from ._install import install_as_h5py
 
 Eventset = EventSet  # the prior fork's spelling
 
-__version__ = "0.1.0"
-hdf5_version = ".".join(str(v) for v in _h5async.hdf5_version())
-version = f"h5async {__version__} (HDF5 {hdf5_version})"
+__version__ = version.version
+hdf5_version = version.hdf5_version
 
 
 def drain():
@@ -35,10 +46,18 @@ def drain():
 # queue and close open files before the interpreter goes away.
 _atexit.register(_h5async.shutdown)
 
+# Read once, at import (after the handler above, so that implicit mode's
+# exit report runs while the engine still does).
+if _os.environ.get("H5ASYNC_IMPLICIT", "0") not in ("", "0"):
+    set_implicit(True)
+
 __all__ = [
     "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet", "ExternalLink",
     "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
     "set_staging_limit", "stats", "version", "string_dtype", "check_string_dtype",
     "enum_dtype", "check_enum_dtype", "emulate_storage", "trace",
+    "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
+    "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
+    "check_opaque_dtype", "check_ref_dtype",
 ]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 import numpy as np
 import numpy.typing as npt
 
-from . import _h5async
+from . import _h5async, _implicit
 
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
 if TYPE_CHECKING:
@@ -309,6 +309,8 @@ class File(Group):
         super().__init__(_h5async.open_file(name, mode, es=es, driver=driver,
                                             backing_store=backing_store, libver=libver,
                                             userblock_size=userblock_size, comm=comm))
+        if es is None:
+            _implicit.adopt(self)  # implicit mode: a default event set if writable
 
     @classmethod
     def _from_id(cls, oid: _h5async.ObjectID) -> File:

@@ -1,0 +1,48 @@
+"""``h5py.h5z``: filter identifiers and flags (HDF5's H5Z constants).
+
+The low-level functions (``filter_avail``, ``register_filter``...) are not
+provided: asking for them raises an AttributeError that names them."""
+from . import unsupported_getattr
+
+__getattr__ = unsupported_getattr("h5py.h5z")
+
+FILTER_ERROR = -1
+FILTER_NONE = 0
+FILTER_ALL = 0
+FILTER_DEFLATE = 1
+FILTER_SHUFFLE = 2
+FILTER_FLETCHER32 = 3
+FILTER_SZIP = 4
+FILTER_NBIT = 5
+FILTER_SCALEOFFSET = 6
+FILTER_RESERVED = 256
+FILTER_LZF = 32000
+FILTER_MAX = 65535
+
+FLAG_DEFMASK = 0x00FF
+FLAG_MANDATORY = 0x0000
+FLAG_OPTIONAL = 0x0001
+FLAG_INVMASK = 0xFF00
+FLAG_REVERSE = 0x0100
+FLAG_SKIP_EDC = 0x0200
+
+SZIP_ALLOW_K13_OPTION_MASK = 1
+SZIP_CHIP_OPTION_MASK = 2
+SZIP_EC_OPTION_MASK = 4
+SZIP_NN_OPTION_MASK = 32
+SZIP_MAX_PIXELS_PER_BLOCK = 32
+
+SO_FLOAT_DSCALE = 0
+SO_FLOAT_ESCALE = 1
+SO_INT = 2
+SO_INT_MINBITS_DEFAULT = 0
+
+FILTER_CONFIG_ENCODE_ENABLED = 1
+FILTER_CONFIG_DECODE_ENABLED = 2
+
+ERROR_EDC = -1
+DISABLE_EDC = 0
+ENABLE_EDC = 1
+NO_EDC = 2
+
+CLASS_T_VERS = 1

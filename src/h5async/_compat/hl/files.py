@@ -1,0 +1,5 @@
+"""``h5py._hl.files``: File."""
+from ..._hl import File  # noqa: F401
+from .. import unsupported_getattr
+
+__getattr__ = unsupported_getattr("h5py._hl.files")
