@@ -90,48 +90,75 @@ void *ha_stage_alloc(size_t n)
     return p;
 }
 
-int ha_type_has_vlen(const ha_type *t)
+/* Whether `t` has a slot of a class in `mask` (1 << cls) at any depth. */
+static int has_class(const ha_type *t, unsigned mask)
 {
     if (!t)
         return 0;
-    switch (t->cls) {
-    case HA_T_VLSTR:
+    if (mask & (1u << t->cls))
         return 1;
-    case HA_T_ARRAY:
-        return ha_type_has_vlen(t->base);
-    case HA_T_COMPOUND:
+    if (t->cls == HA_T_ARRAY)
+        return has_class(t->base, mask);
+    if (t->cls == HA_T_COMPOUND)
         for (int i = 0; i < t->nfields; i++)
-            if (ha_type_has_vlen(t->fields[i].type))
+            if (has_class(t->fields[i].type, mask))
                 return 1;
-        return 0;
-    default:
-        return 0;
-    }
+    return 0;
 }
 
-int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
-                      int (*fn)(void **slot, void *arg), void *arg)
+#define VLEN_MASK (1u << HA_T_VLSTR)
+#define OBJECT_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_REF))
+
+int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
+int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }
+
+typedef int (*slot_fn)(void **slot, ha_tclass cls, void *arg);
+
+static int walk(const ha_type *t, unsigned mask, char *p, size_t n, slot_fn fn, void *arg)
 {
-    if (!ha_type_has_vlen(t))
+    if (!has_class(t, mask))
         return 0;
-    char *p = elems;
     for (size_t k = 0; k < n; k++, p += t->size) {
         int rc = 0;
-        if (t->cls == HA_T_VLSTR) {
-            rc = fn((void **)p, arg);
+        if (mask & (1u << t->cls)) {
+            rc = fn((void **)p, t->cls, arg);
         } else if (t->cls == HA_T_ARRAY) {
             uint64_t m = 1;
             for (int i = 0; i < t->arank; i++)
                 m *= t->adims[i];
-            rc = ha_type_walk_vlen(t->base, p, (size_t)m, fn, arg);
+            rc = walk(t->base, mask, p, (size_t)m, fn, arg);
         } else {
             for (int i = 0; i < t->nfields && !rc; i++)
-                rc = ha_type_walk_vlen(t->fields[i].type, p + t->fields[i].offset, 1, fn, arg);
+                rc = walk(t->fields[i].type, mask, p + t->fields[i].offset, 1, fn, arg);
         }
         if (rc)
             return rc;
     }
     return 0;
+}
+
+int ha_type_walk_objects(const ha_type *t, void *elems, size_t n, slot_fn fn, void *arg)
+{
+    return walk(t, OBJECT_MASK, elems, n, fn, arg);
+}
+
+typedef struct {
+    int (*fn)(void **slot, void *arg);
+    void *arg;
+} vlen_adapter;
+
+static int vlen_only(void **slot, ha_tclass cls, void *arg)
+{
+    (void)cls;
+    vlen_adapter *a = arg;
+    return a->fn(slot, a->arg);
+}
+
+int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
+                      int (*fn)(void **slot, void *arg), void *arg)
+{
+    vlen_adapter a = {fn, arg};
+    return walk(t, VLEN_MASK, elems, n, vlen_only, &a);
 }
 
 void ha_sel_clear(ha_sel *s)

@@ -26,6 +26,8 @@ typedef enum {
     HA_T_ENUM,        /* integer enum with named values */
     HA_T_ARRAY,       /* fixed-shape array of `base` (numpy subarray dtype) */
     HA_T_OPAQUE,      /* anything else, read as raw bytes */
+    HA_T_REF,         /* object reference (hobj_ref_t: 8 bytes, a PyObject *
+                         slot for numpy, like a vlen string) */
 } ha_tclass;
 
 typedef enum { HA_ORDER_LE = 0, HA_ORDER_BE = 1 } ha_order;
@@ -72,12 +74,19 @@ ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order);
  * pointer-sized slot: a `char *` for HDF5, a `PyObject *` for numpy, at the
  * same offset.  Every conversion that stages, reads or frees such data
  * visits the slots with ha_type_walk_vlen(), so nesting is handled once.
+ * Object references are slots of the same size (hobj_ref_t for HDF5):
+ * ha_type_walk_objects() visits both kinds, with the kind of each slot.
  */
 int ha_type_has_vlen(const ha_type *t);
+/* Whether `t` has slots that are Python objects for numpy (strings, refs). */
+int ha_type_has_objects(const ha_type *t);
 /* Call fn(slot, arg) for every vlen-string slot of `n` elements of `t` laid
  * out contiguously from `elems`; stops at and returns fn's first nonzero. */
 int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
                       int (*fn)(void **slot, void *arg), void *arg);
+/* The same for string and reference slots, telling fn which it is. */
+int ha_type_walk_objects(const ha_type *t, void *elems, size_t n,
+                         int (*fn)(void **slot, ha_tclass cls, void *arg), void *arg);
 ha_type *ha_type_copy(const ha_type *t);
 void ha_type_free(ha_type *t);
 

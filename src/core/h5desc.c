@@ -192,6 +192,8 @@ hid_t ha_type_to_h5(const ha_type *t)
         ha_close_type(base);
         return a;
     }
+    case HA_T_REF:
+        return H5Tcopy(H5T_STD_REF_OBJ);
     case HA_T_OPAQUE: {
         hid_t o = H5Tcreate(H5T_OPAQUE, t->size);
         if (o >= 0 && t->tag && H5Tset_tag(o, t->tag) < 0) {
@@ -350,6 +352,11 @@ ha_type *ha_type_from_h5(hid_t tid)
         ha_close_type(base);
         return t;
     }
+    case H5T_REFERENCE:
+        /* Object references; region references stay raw bytes for now. */
+        if (H5Tequal(tid, H5T_STD_REF_OBJ) > 0)
+            return ha_type_new(HA_T_REF, sizeof(hobj_ref_t), HA_ORDER_LE);
+        return ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
     case H5T_OPAQUE: {
         ha_type *t = ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
         char *tag = t ? H5Tget_tag(tid) : NULL;

@@ -34,6 +34,11 @@ int ha_op_file_close(ha_task *t);
 int ha_op_file_flush(ha_task *t);
 int ha_op_obj_close(ha_task *t);
 int ha_op_obj_open(ha_task *t);
+/* An object `id` just opened becomes t->target: its kind (and a dataset's
+ * description) in t->result.  Takes `id` (closed on failure). */
+int ha_op_adopt_opened(ha_task *t, hid_t id);
+int ha_op_obj_ref(ha_task *t);
+int ha_op_ref_open(ha_task *t);
 int ha_op_obj_info(ha_task *t);
 int ha_op_group_create(ha_task *t);
 int ha_op_link_exists(ha_task *t);

@@ -162,7 +162,7 @@ int ha_op_attr_read(ha_task *t)
     if (n > 0 && H5Aread(aid, mtype, t->result.data) < 0)
         goto done;
     rc = 0;
-    if (n > 0 && ha_type_has_vlen(t->result.type)) {
+    if (n > 0 && ha_type_has_objects(t->result.type)) {
         void *src = t->result.data;
         t->result.data = NULL;
         rc = ha_vlen_repack(t, t->result.type, mtype, space, (size_t)n, src);

@@ -151,8 +151,8 @@ int ha_op_dset_read(ha_task *t)
         return -1;
     xfer x;
     int rc = xfer_open(t, did, &x);
-    if (rc == 0 && ha_type_has_vlen(t->type))
-        rc = read_vlen(t, did, &x);
+    if (rc == 0 && ha_type_has_objects(t->type))
+        rc = read_vlen(t, did, &x); /* strings or references: never into numpy's slots */
     else if (rc == 0)
         rc = H5Dread(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
@@ -175,7 +175,7 @@ int ha_op_dset_resize(ha_task *t)
 static void *read_fill(hid_t dcpl, const ha_type *type)
 {
     H5D_fill_value_t status;
-    if (ha_type_has_vlen(type) || H5Pfill_value_defined(dcpl, &status) < 0 ||
+    if (ha_type_has_objects(type) || H5Pfill_value_defined(dcpl, &status) < 0 ||
         status != H5D_FILL_VALUE_USER_DEFINED)
         return NULL;
     hid_t mtype = ha_type_to_h5(type);

@@ -56,6 +56,11 @@ int ha_op_obj_open(ha_task *t)
     hid_t id = H5Oopen(loc, t->name, H5P_DEFAULT);
     if (id < 0)
         return ha_op_fail(t);
+    return ha_op_adopt_opened(t, id);
+}
+
+int ha_op_adopt_opened(ha_task *t, hid_t id)
+{
     ha_objkind kind;
     switch (H5Iget_type(id)) {
     case H5I_GROUP:

@@ -48,6 +48,10 @@ typedef enum {
     HA_OP_OBJ_COPY,         /* name under obj -> name2 under obj2; ival flags */
     HA_OP_VISIT,            /* result.names = every object's path under obj */
     HA_OP_LIBVERSION,       /* result.ival = major*1000000 + minor*1000 + release */
+    HA_OP_OBJ_REF,          /* result.token[0] = an object reference to obj */
+    HA_OP_REF_OPEN,         /* open the object reference ival points at, in obj's
+                               file, into target; result as OBJ_OPEN, names[0]
+                               its path */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */

@@ -24,7 +24,9 @@ static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
         return NULL;
     int utf8;
     PyArray_Descr *d = PyArray_DESCR(a);
-    if (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8)) {
+    PyObject *meta = PyDataType_METADATA(d);
+    if (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8) &&
+        !(meta && PyDict_GetItemString(meta, "ref"))) {
         /* Object arrays of str become vlen strings (their items are
          * checked when staged). */
         PyArray_Descr *vl = ha_vlstr_descr(1);

@@ -294,7 +294,7 @@ static PyArrayObject *clamped_fill(PyObject *fill, PyArray_Descr *dtype)
 
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
-    if (ha_type_has_vlen(type)) {
+    if (ha_type_has_objects(type)) {
         /* Refused rather than stored wrong: a fill value is one element
          * with no room for the strings its slots would point at. */
         PyErr_SetString(PyExc_TypeError,

@@ -103,7 +103,7 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     mem_all(&t->msel, idx.out_rank, idx.out_dims);
     /* HDF5 must never write char * into numpy's object slots: reads of
      * types with strings go through a buffer of the task's (ha_read_finish). */
-    if (!ha_type_has_vlen(mtype)) {
+    if (!ha_type_has_objects(mtype)) {
         t->buf = PyArray_DATA(arr);
         t->nbytes = (size_t)PyArray_NBYTES(arr);
     }
@@ -191,7 +191,7 @@ static PyObject *field_result(PyObject *arr, PyObject *single)
 
 int ha_read_finish(ha_task *t, PyObject *arr)
 {
-    if (t->op != HA_OP_DSET_READ || !ha_type_has_vlen(t->type) || !t->result.data)
+    if (t->op != HA_OP_DSET_READ || !ha_type_has_objects(t->type) || !t->result.data)
         return 0;
     int rc = ha_fill_vlen((PyArrayObject *)arr, t->type, t->result.data, (int)t->ival2);
     free(t->result.data); /* filled once */
@@ -359,7 +359,7 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
     PyArrayObject *src = NULL, *dst = NULL;
     /* Strings go through an object array; everything else is converted and
      * broadcast straight into the staging buffer: one copy. */
-    int direct = !ha_type_has_vlen(type);
+    int direct = !ha_type_has_objects(type);
     size_t n;
     if (ha_index_check_array(idx) < 0)
         return NULL;
@@ -462,7 +462,7 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
          * those fields, and HDF5 converts by name, leaving the others as
          * they are (as h5py writes fields).  One field's values have the
          * layout of a compound of that field alone. */
-        PyObject *info = single ? PyDict_GetItem(PyDataType_FIELDS(fdtype), single) : NULL;
+        PyObject *info = single ? PyDict_GetItem(PyDataType_FIELDS((PyArray_Descr *)fdtype), single) : NULL;
         wdescr = (PyArray_Descr *)Py_NewRef(info ? PyTuple_GET_ITEM(info, 0) : fdtype);
         wtype = ha_type_from_descr((PyArray_Descr *)fdtype);
     } else {
@@ -550,7 +550,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
     /* Synchronous (or copy=False) and contiguous: HDF5 reads the caller's
      * array itself. */
     int borrow = (!core_es || !copy) && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&
-                 !ha_type_has_vlen(mtype);
+                 !ha_type_has_objects(mtype);
     size_t nbytes = (size_t)PyArray_NBYTES(arr);
     void *buf = borrow ? PyArray_DATA(arr) : ha_stage_array(arr, mtype, &nbytes);
     if (!buf) {
@@ -617,7 +617,7 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
     ha_type *mtype = ha_type_from_descr(PyArray_DESCR(arr));
     if (!mtype)
         return NULL;
-    if (ha_type_has_vlen(mtype)) {
+    if (ha_type_has_objects(mtype)) {
         ha_type_free(mtype);
         PyErr_SetString(PyExc_TypeError, "read_direct into object arrays is not supported");
         return NULL;

@@ -1,6 +1,10 @@
 /* numpy dtypes <-> core type descriptions.  See dtype.h. */
 #include "dtype.h"
 
+#include "reference.h"
+
+static PyObject *reference_type(void);
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +181,8 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
         cls = HA_T_BYTES;
         break;
     case 'O':
+        if (meta && PyDict_GetItemString(meta, "ref"))
+            return ha_type_new(HA_T_REF, sizeof(uint64_t), HA_ORDER_LE) ?: (ha_type *)PyErr_NoMemory();
         if (!ha_descr_is_vlstr(d, &utf8))
             return no_conversion(d);
         cls = HA_T_VLSTR;
@@ -244,6 +250,20 @@ static int all_strings(PyArrayObject *o, int want_str)
     return 1;
 }
 
+/* Whether every element of object array `o` is a Reference (and there is one). */
+static int all_references(PyArrayObject *o)
+{
+    npy_intp n = PyArray_SIZE(o);
+    PyObject **items = (PyObject **)PyArray_DATA(o);
+    PyObject *rt = n ? reference_type() : NULL;
+    int all = rt != NULL;
+    for (npy_intp i = 0; all && i < n; i++)
+        all = items[i] && PyObject_TypeCheck(items[i], (PyTypeObject *)rt);
+    Py_XDECREF(rt);
+    PyErr_Clear();
+    return all;
+}
+
 PyArrayObject *ha_array_for_new_object(PyObject *value)
 {
     /* h5py guesses by exact type: numpy's np.str_ and np.bytes_ scalars go
@@ -255,6 +275,14 @@ PyArrayObject *ha_array_for_new_object(PyObject *value)
     PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, NULL, 0, 0, NPY_ARRAY_CARRAY, NULL);
     if (!a)
         return NULL;
+    if (PyArray_DESCR(a)->type_num == NPY_OBJECT && !PyArray_Check(value) && all_references(a)) {
+        /* A Reference, or a list of them: h5py's ref_dtype. */
+        ha_type rt = {.cls = HA_T_REF, .size = sizeof(uint64_t)};
+        PyArray_Descr *rd = ha_descr_from_type(&rt);
+        PyArrayObject *r = rd ? (PyArrayObject *)PyArray_CastToType(a, rd, 0) : NULL;
+        Py_DECREF(a);
+        return r;
+    }
     char kind = PyArray_DESCR(a)->kind;
     if ((kind != 'U' && kind != 'S') || (PyArray_Check(value) && kind == 'S'))
         return a;
@@ -420,6 +448,17 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     }
     case HA_T_OPAQUE:
         return opaque_descr(t);
+    case HA_T_REF: {
+        /* h5py's ref_dtype: object, with the reference class as metadata. */
+        PyObject *rt = reference_type();
+        PyObject *kw = rt ? Py_BuildValue("{s{sO}}", "metadata", "ref", rt) : NULL;
+        PyObject *args = Py_BuildValue("(s)", "O");
+        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+        Py_XDECREF(rt);
+        Py_XDECREF(kw);
+        Py_XDECREF(args);
+        return (PyArray_Descr *)d;
+    }
     }
     PyErr_SetString(PyExc_TypeError, "unsupported HDF5 datatype");
     return NULL;
@@ -456,18 +495,57 @@ static const char *string_bytes(PyObject *o, Py_ssize_t *len)
     return s;
 }
 
-static int measure_string(void **slot, void *arg)
+/* The Reference type (module state is out of reach here). */
+static PyObject *reference_type(void)
+{
+    PyObject *m = PyImport_ImportModule("h5async._h5async");
+    PyObject *r = m ? PyObject_GetAttrString(m, "Reference") : NULL;
+    Py_XDECREF(m);
+    return r;
+}
+
+/* The address a reference slot stores: a Reference's, 0 for None (a null
+ * reference, as h5py writes it); TypeError for anything else. */
+static int reference_addr(PyObject *o, uint64_t *addr)
+{
+    if (!o || o == Py_None) {
+        *addr = 0;
+        return 0;
+    }
+    PyObject *rt = reference_type();
+    int ok = rt && PyObject_TypeCheck(o, (PyTypeObject *)rt);
+    Py_XDECREF(rt);
+    if (!ok) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "Can't store %.100s as an object reference",
+                         Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    *addr = ((ReferenceObject *)o)->addr;
+    return 0;
+}
+
+static int measure_slot(void **slot, ha_tclass cls, void *arg)
 {
     Py_ssize_t len;
+    uint64_t addr;
+    if (cls == HA_T_REF)
+        return reference_addr(*slot, &addr);
     if (!string_bytes(*slot, &len))
         return -1;
     ((vlen_stage *)arg)->total += (size_t)len + 1;
     return 0;
 }
 
-static int copy_string(void **slot, void *arg)
+static int copy_slot(void **slot, ha_tclass cls, void *arg)
 {
     vlen_stage *st = arg;
+    if (cls == HA_T_REF) {
+        uint64_t addr = 0;
+        reference_addr(*slot, &addr); /* measured: cannot fail now */
+        memcpy(slot, &addr, sizeof addr);
+        return 0;
+    }
     Py_ssize_t len;
     const char *s = string_bytes(*slot, &len); /* measured: cannot fail now */
     memcpy(st->tail, s, (size_t)len);
@@ -486,13 +564,13 @@ static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
     size_t n = (size_t)PyArray_NBYTES(c) / t->size;
     vlen_stage st = {n * t->size, NULL};
     char *out = NULL;
-    if (ha_type_walk_vlen(t, PyArray_DATA(c), n, measure_string, &st) == 0) {
+    if (ha_type_walk_objects(t, PyArray_DATA(c), n, measure_slot, &st) == 0) {
         if (!(out = malloc(st.total ? st.total : 1))) {
             PyErr_NoMemory();
         } else {
             memcpy(out, PyArray_DATA(c), n * t->size);
             st.tail = out + n * t->size;
-            ha_type_walk_vlen(t, out, n, copy_string, &st);
+            ha_type_walk_objects(t, out, n, copy_slot, &st);
             *nbytes = st.total;
         }
     }
@@ -502,7 +580,7 @@ static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
-    if (ha_type_has_vlen(t))
+    if (ha_type_has_objects(t))
         return stage_vlen(arr, t, nbytes);
     size_t n = (size_t)PyArray_NBYTES(arr);
     void *buf = ha_stage_alloc(n);
@@ -552,19 +630,24 @@ PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
 typedef struct {
     int as_str;
     int failed;
+    PyObject *reftype;  /* the Reference type, when the type has references */
 } vlen_fill;
 
-static int fill_string(void **slot, void *arg)
+static int fill_slot(void **slot, ha_tclass cls, void *arg)
 {
     vlen_fill *st = arg;
-    const char *s = *slot;
     PyObject *o = NULL;
-    if (!st->failed) {
+    if (!st->failed && cls == HA_T_REF) {
+        uint64_t addr;
+        memcpy(&addr, slot, sizeof addr);
+        o = ha_reference_new((PyTypeObject *)st->reftype, addr);
+    } else if (!st->failed) {
+        const char *s = *slot;
         Py_ssize_t len = s ? (Py_ssize_t)strlen(s) : 0;
         o = st->as_str ? PyUnicode_DecodeUTF8(s ? s : "", len, "surrogateescape")
                        : PyBytes_FromStringAndSize(s ? s : "", len);
-        st->failed = o == NULL;
     }
+    st->failed = o == NULL;
     *slot = o;
     return 0;
 }
@@ -572,13 +655,15 @@ static int fill_string(void **slot, void *arg)
 int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str)
 {
     size_t n = (size_t)PyArray_NBYTES(a) / t->size;
-    if (!ha_type_has_vlen(t)) {
+    if (!ha_type_has_objects(t)) {
         memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
         return 0;
     }
     /* The array is fresh: its object slots hold nothing to release. */
     memcpy(PyArray_DATA(a), data, n * t->size);
-    vlen_fill st = {as_str, 0};
-    ha_type_walk_vlen(t, PyArray_DATA(a), n, fill_string, &st);
+    vlen_fill st = {as_str, 0, reference_type()};
+    st.failed = st.reftype == NULL;
+    ha_type_walk_objects(t, PyArray_DATA(a), n, fill_slot, &st);
+    Py_XDECREF(st.reftype);
     return st.failed ? -1 : 0;
 }

@@ -1,5 +1,6 @@
 /* Groups and links: create_group, open, contains, keys, delete. */
 #include "common.h"
+#include "reference.h"
 
 #include "dtype.h"
 
@@ -152,6 +153,73 @@ done:
     return (PyObject *)o;
 }
 
+/* g[ref]: open the object `ref` points at, in self's file; waits. */
+static PyObject *deref(ObjectID *self, PyObject *ref)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    if (!PyObject_TypeCheck(ref, st->ReferenceType))
+        return PyErr_Format(PyExc_TypeError, "expected a Reference, not %.100s",
+                            Py_TYPE(ref)->tp_name);
+    if (ha_oid_check(st, self) < 0)
+        return NULL;
+    if (!((ReferenceObject *)ref)->addr) {
+        PyErr_SetString(PyExc_ValueError, "Invalid HDF5 object reference");
+        return NULL;
+    }
+    ObjectID *o = NULL;
+    PyObject *path = NULL;
+    ha_task *t = ha_new_task(HA_OP_REF_OPEN);
+    ha_handle *h = t ? ha_handle_new(HA_OBJ_GROUP, "(reference)", self->h) : NULL;
+    PyObject *tmp = PyUnicode_FromString("(reference)");
+    if (!h || !tmp) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        ha_handle_unref(h);
+        goto done;
+    }
+    t->obj = ha_handle_ref(self->h);
+    t->ival = (int64_t)((ReferenceObject *)ref)->addr;
+    t->target = ha_handle_ref(h);
+    if (!(o = ha_oid_new(st, h, self, tmp)) || ha_run_sync(st, t) < 0) {
+        Py_CLEAR(o);
+        goto done;
+    }
+    /* Its name is known now: for the object (h.name) and for messages. */
+    if (!(path = PyUnicode_DecodeUTF8(t->result.names[0], (Py_ssize_t)strlen(t->result.names[0]),
+                                      "surrogateescape"))) {
+        Py_CLEAR(o);
+        goto done;
+    }
+    Py_SETREF(o->path, Py_NewRef(path));
+    char *hp = strdup(t->result.names[0]);
+    if (hp) { /* only this finished task has used the handle */
+        free(h->path);
+        h->path = hp;
+    }
+    o->kind = t->result.kind;
+    if (o->kind == HA_OBJ_DATASET &&
+        ha_oid_cache_dataset(o, t->result.type, &t->result.extent, &t->result.dcpl) < 0)
+        Py_CLEAR(o);
+done:
+    ha_task_unref(t);
+    Py_XDECREF(tmp);
+    Py_XDECREF(path);
+    return (PyObject *)o;
+}
+
+/* obj.ref: an object reference to this object; waits. */
+static PyObject *get_ref(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    ha_state *st = ha_state_of((PyObject *)self);
+    ha_task *t = ha_ask(self, HA_OP_OBJ_REF, NULL);
+    if (!t)
+        return NULL;
+    PyObject *r = ha_reference_new(st->ReferenceType, t->result.token[0]);
+    ha_task_unref(t);
+    return r;
+}
+
 /* Run a task that answers a question about `name`; returns its result. */
 ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name)
 {
@@ -264,6 +332,13 @@ PyMethodDef ha_group_methods[] = {
      "open($self, name, /)\n--\n\n"
      "Open the object at path `name` and return its ObjectID.  Waits for this open;\n"
      "raises KeyError if nothing is there."},
+    {"deref", (PyCFunction)deref, METH_O,
+     "deref($self, ref, /)\n--\n\n"
+     "Open the object the Reference `ref` points at (in this object's file) and return its\n"
+     "ObjectID.  Waits for this open; ValueError for a null reference."},
+    {"get_ref", (PyCFunction)get_ref, METH_NOARGS,
+     "get_ref($self, /)\n--\n\n"
+     "An object reference (Reference) to this object.  Waits for its own task."},
     {"contains", (PyCFunction)contains, METH_O,
      "contains($self, name, /)\n--\n\n"
      "Whether a link `name` exists (bool).  Waits for its own check."},

@@ -10,6 +10,7 @@
 #include "future.h"
 #include "notify.h"
 #include "objectid.h"
+#include "reference.h"
 #include "settings.h"
 
 ha_state *ha_state_mod(PyObject *module) { return PyModule_GetState(module); }
@@ -355,7 +356,8 @@ static int module_exec(PyObject *m)
             s->pfunc = joined_methods();
     if (add_type(m, &ha_eventset_spec, &st->EventSetType) < 0 ||
         add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0 ||
-        add_type(m, &ha_future_spec, &st->FutureType) < 0)
+        add_type(m, &ha_future_spec, &st->FutureType) < 0 ||
+        add_type(m, &ha_reference_spec, &st->ReferenceType) < 0)
         return -1;
     PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
     PyObject *group = builtins ? PyDict_GetItemString(builtins, "ExceptionGroup") : NULL;
@@ -392,6 +394,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->EventSetType);
     Py_VISIT(st->ObjectIDType);
     Py_VISIT(st->FutureType);
+    Py_VISIT(st->ReferenceType);
     Py_VISIT(st->EventSetError);
     Py_VISIT(st->DependencyError);
     Py_VISIT(st->CancelledError);
@@ -406,6 +409,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->EventSetType);
     Py_CLEAR(st->ObjectIDType);
     Py_CLEAR(st->FutureType);
+    Py_CLEAR(st->ReferenceType);
     Py_CLEAR(st->EventSetError);
     Py_CLEAR(st->DependencyError);
     Py_CLEAR(st->CancelledError);

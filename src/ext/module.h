@@ -12,6 +12,7 @@ typedef struct {
     PyTypeObject *EventSetType;
     PyTypeObject *ObjectIDType;
     PyTypeObject *FutureType;
+    PyTypeObject *ReferenceType;
     PyObject *EventSetError;    /* ExceptionGroup subclass */
     PyObject *DependencyError;  /* RuntimeError subclass */
     PyObject *CancelledError;   /* concurrent.futures.CancelledError */

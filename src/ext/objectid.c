@@ -303,7 +303,7 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 10: /* fillvalue: what unwritten elements read as */
         if (o->type->cls == HA_T_VLSTR)
             return PyBytes_FromStringAndSize("", 0); /* as h5py */
-        if (ha_type_has_vlen(o->type)) {
+        if (ha_type_has_objects(o->type)) {
             /* Zeros, with None for the strings (numpy zero-fills object
              * slots as NULL), as h5py reports it. */
             PyObject *a = PyArray_NewFromDescr(&PyArray_Type, (PyArray_Descr *)Py_NewRef((PyObject *)o->dtype),

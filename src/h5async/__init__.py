@@ -17,10 +17,11 @@ import atexit as _atexit
 import os as _os
 
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
-from ._h5async import DependencyError, EventSet, EventSetError, Future, set_staging_limit, stats
+from ._h5async import (DependencyError, EventSet, EventSetError, Future, Reference,
+                       set_staging_limit, stats)
 from ._dtypes import (check_dtype, check_enum_dtype, check_opaque_dtype, check_ref_dtype,
                       check_string_dtype, check_vlen_dtype, enum_dtype, opaque_dtype,
-                      special_dtype, string_dtype, string_info, vlen_dtype)
+                      ref_dtype, special_dtype, string_dtype, string_info, vlen_dtype)
 from . import trace
 from ._h5async import emulate_storage
 from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
@@ -52,6 +53,7 @@ if _os.environ.get("H5ASYNC_IMPLICIT", "0") not in ("", "0"):
     set_implicit(True)
 
 __all__ = [
+    "string_info",
     "AttributeManager", "Dataset", "DependencyError", "Empty", "EventSet", "ExternalLink",
     "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
@@ -59,5 +61,5 @@ __all__ = [
     "enum_dtype", "check_enum_dtype", "emulate_storage", "trace",
     "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
-    "check_opaque_dtype", "check_ref_dtype",
+    "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype",
 ]

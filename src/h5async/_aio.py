@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Generator
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 from . import _h5async
@@ -66,7 +66,9 @@ class _Waker:
         for es, afut in self.event_sets:
             if afut.done():
                 continue
-            if es.num_in_progress == 0:
+            # A set closed while awaited (from a callback or another
+            # thread): close() waited for its operations, so they are done.
+            if es.closed or es.num_in_progress == 0:
                 _settle_eventset(es, afut)
             else:
                 still.append((es, afut))
@@ -80,9 +82,13 @@ class _Waker:
             self.fd = -1
 
 
-def _waker(loop: asyncio.AbstractEventLoop) -> _Waker:
+def _release_closed_loops() -> None:
     for old_loop in [lp for lp in list(_wakers) if lp.is_closed()]:
         _wakers.pop(old_loop).close()  # a closed loop's fd goes back
+
+
+def _waker(loop: asyncio.AbstractEventLoop) -> _Waker:
+    _release_closed_loops()
     w = _wakers.get(loop)
     if w is None:
         w = _wakers[loop] = _Waker(loop)
@@ -102,15 +108,62 @@ def _settle_future(hfut: _h5async.Future[Any], afut: asyncio.Future[Any]) -> Non
 
 
 def _settle_eventset(es: _h5async.EventSet, afut: asyncio.Future[Any]) -> None:
+    if es.closed:  # closed meanwhile: close() waited, and raised any failure
+        afut.set_result(0)
+        return
     try:
         afut.set_result(es.wait(0))
     except BaseException as exc:  # EventSetError, handed to the awaiter
         afut.set_exception(exc)
 
 
+class Submitted(Coroutine[Any, Any, Any]):
+    """The coroutine of an operation submitted at the call (awrite, aclose,
+    aread, aget): the copy and the queueing happened before anything awaits
+    it, so a zero timeout, or a task cancelled before it ever ran, loses
+    nothing.  Awaiting it waits for `awaitable` (an EventSet or a Future)
+    without blocking the loop and returns its result; `es` (the operation's
+    own event set, if any) is closed afterwards.  Cancelling the await
+    leaves the operation to complete (the file's close() raises a failure
+    nobody awaited).  It is a Coroutine, so asyncio.run() and create_task()
+    take it, and never awaiting it is no mistake (no warning)."""
+
+    __slots__ = ("_awaitable", "_es", "_it")
+
+    def __init__(self, awaitable: Any, es: _h5async.EventSet | None = None) -> None:
+        self._awaitable = awaitable
+        self._es = es
+        self._it: Generator[Any, None, Any] | None = None
+
+    def _run(self) -> Generator[Any, None, Any]:
+        result = yield from self._awaitable.__await__()
+        if self._es is not None:
+            self._es.close()
+            result = None
+        return result
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._run()
+
+    def send(self, value: Any) -> Any:
+        if self._it is None:
+            self._it = self._run()
+        return self._it.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        if self._it is None:
+            self._it = self._run()
+        return self._it.throw(typ if val is None else val)
+
+    def close(self) -> None:
+        if self._it is not None:
+            self._it.close()
+
+
 def awaitable(obj: _h5async.Future[Any] | _h5async.EventSet) -> Generator[Any, None, Any]:
     """What `await obj` iterates, for an h5async Future or EventSet."""
     loop = asyncio.get_running_loop()
+    _release_closed_loops()  # on every await, also of what is already done
     afut = loop.create_future()
     # Awaiting is observation: cancelling the awaiting task (or a
     # wait_for() timeout) leaves the operations queued, and they complete

@@ -5,6 +5,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, Optional
 
 import numpy as np
+
+from ._h5async import Reference
 import numpy.typing as npt
 
 
@@ -77,6 +79,10 @@ def check_opaque_dtype(dt: npt.DTypeLike) -> bool:
     return bool(_meta(dt).get("h5py_opaque", False))
 
 
+#: h5py's dtype for object references: object arrays of Reference.
+ref_dtype = np.dtype("O", metadata={"ref": Reference})
+
+
 def check_ref_dtype(dt: npt.DTypeLike) -> Any:
     """The reference class of a reference dtype, else None (h5async has no
     reference dtypes yet)."""
@@ -105,8 +111,10 @@ def special_dtype(**kwds: Any) -> np.dtype[Any]:
         basetype, values = val
         return enum_dtype(values, basetype=basetype)
     if name == "ref":
-        raise NotImplementedError("special_dtype(ref=...): references are not supported "
-                                  "by h5async")
+        if val is not Reference:
+            raise NotImplementedError("special_dtype(ref=...): only object references "
+                                      "(h5py.Reference) are supported by h5async")
+        return ref_dtype
     raise TypeError(f'Unknown special type "{name}"')
 
 

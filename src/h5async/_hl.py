@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Coroutine, Iterator, MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from . import _h5async, _implicit
+from . import _aio, _h5async, _implicit
 
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
 if TYPE_CHECKING:
@@ -104,6 +104,12 @@ class HLObject:
     def file(self) -> File:
         """The File this object belongs to."""
         return File._from_id(self._id.file)
+
+    @property
+    def ref(self) -> _h5async.Reference:
+        """An object reference to this object (h5py's obj.ref); g[ref] opens
+        it again.  Waits for its own task."""
+        return self._id.get_ref()
 
     @property
     def parent(self) -> Group:
@@ -199,11 +205,13 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
         link = {"hard": HardLink, "soft": SoftLink, "external": ExternalLink}[kind]
         return link if getclass else link(*value)
 
-    def __getitem__(self, name: str | bytes | HLObject) -> Group | Dataset:
-        """The group or dataset at path `name`.  Waits for opening it;
-        KeyError if nothing is there."""
+    def __getitem__(self, name: str | bytes | HLObject | _h5async.Reference) -> Group | Dataset:
+        """The group or dataset at path `name`, or that an object Reference
+        points at.  Waits for opening it; KeyError if nothing is there."""
         if isinstance(name, HLObject):
             return name  # type: ignore[return-value]  # as h5py: g[obj] is obj
+        if isinstance(name, _h5async.Reference):
+            return _wrap(self._id.deref(name))
         return _wrap(self._id.open(name))
 
     def __setitem__(self, name: str, obj: Any) -> None:
@@ -356,12 +364,13 @@ class File(Group):
         an event set, else waits."""
         self._id.flush(es=es)
 
-    async def aclose(self) -> None:
-        """Coroutine: close the file without blocking the event loop."""
+    def aclose(self) -> Coroutine[Any, Any, None]:
+        """Close the file: queued at the call; await the result to wait for
+        it without blocking the event loop (raises its failure).  Cancelling
+        the await does not undo the close."""
         es = _h5async.EventSet()
         self._id.close(es=es)
-        await es
-        es.close()
+        return _aio.Submitted(es, es)
 
     def __enter__(self) -> File:
         return self
@@ -458,19 +467,19 @@ class Dataset(HLObject):
         default event set with a copy of `value`; waits when there is none."""
         self._id.write(key, value)
 
-    async def aread(self, key: Any = ()) -> npt.NDArray[Any]:
-        """Coroutine: read `key` without blocking the event loop."""
-        return await self.read(key)
+    def aread(self, key: Any = ()) -> Coroutine[Any, Any, npt.NDArray[Any]]:
+        """Read `key`: queued at the call; await the result for the array
+        without blocking the event loop."""
+        return _aio.Submitted(self.read(key))
 
-    async def awrite(self, key: Any, value: Any) -> None:
-        """Coroutine: write `value` at `key` (copied at once); returns when
-        it is in the file, raising its failure if any.  Cancelling the
-        awaiting task does not cancel the write: it still completes, and a
-        failure is then raised by the file's close()."""
+    def awrite(self, key: Any, value: Any) -> Coroutine[Any, Any, None]:
+        """Write `value` at `key`: copied and queued at the call; await the
+        result to wait until it is in the file, raising its failure if any.
+        Cancelling the await does not cancel the write: it still completes,
+        and a failure is then raised by the file's close()."""
         es = _h5async.EventSet()
         self._id.write(key, value, es=es)
-        await es
-        es.close()
+        return _aio.Submitted(es, es)
 
     @property
     def collective(self) -> _Collective:
@@ -612,9 +621,10 @@ class AttributeManager(MutableMapping[str, Any]):
         """Start reading attribute `name`; returns a Future of its value at once."""
         return self._id.attr_read_async(name, es=es)
 
-    async def aget(self, name: str) -> Any:
-        """Coroutine: the value of attribute `name`."""
-        return await self.read(name)
+    def aget(self, name: str) -> Coroutine[Any, Any, Any]:
+        """Read attribute `name`: queued at the call; await the result for
+        its value."""
+        return _aio.Submitted(self.read(name))
 
     def modify(self, name: str, value: Any, es: ESArg = DEFAULT) -> None:
         """Change an attribute's value, keeping its type if it exists
