@@ -107,7 +107,7 @@ static int has_class(const ha_type *t, unsigned mask)
 }
 
 #define VLEN_MASK (1u << HA_T_VLSTR)
-#define OBJECT_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_REF))
+#define OBJECT_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_REF) | (1u << HA_T_VLSEQ))
 
 int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
 int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }

@@ -28,6 +28,9 @@ typedef enum {
     HA_T_OPAQUE,      /* anything else, read as raw bytes */
     HA_T_REF,         /* object reference (hobj_ref_t: 8 bytes, a PyObject *
                          slot for numpy, like a vlen string) */
+    HA_T_VLSEQ,       /* variable-length sequence of `base` (h5py.vlen_dtype):
+                         hvl_t (16 bytes) for HDF5, a PyObject * for numpy;
+                         supported at the top level of a dataset or attribute */
 } ha_tclass;
 
 typedef enum { HA_ORDER_LE = 0, HA_ORDER_BE = 1 } ha_order;

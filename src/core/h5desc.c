@@ -194,6 +194,12 @@ hid_t ha_type_to_h5(const ha_type *t)
     }
     case HA_T_REF:
         return H5Tcopy(H5T_STD_REF_OBJ);
+    case HA_T_VLSEQ: {
+        hid_t base = t->base ? ha_type_to_h5(t->base) : H5I_INVALID_HID;
+        hid_t v = base < 0 ? base : H5Tvlen_create(base);
+        ha_close_type(base);
+        return v;
+    }
     case HA_T_OPAQUE: {
         hid_t o = H5Tcreate(H5T_OPAQUE, t->size);
         if (o >= 0 && t->tag && H5Tset_tag(o, t->tag) < 0) {
@@ -348,6 +354,16 @@ ha_type *ha_type_from_h5(hid_t tid)
             t->arank = rank;
             for (int i = 0; i < rank; i++)
                 t->adims[i] = dims[i];
+        }
+        ha_close_type(base);
+        return t;
+    }
+    case H5T_VLEN: {
+        hid_t base = H5Tget_super(tid);
+        ha_type *t = base < 0 ? NULL : ha_type_new(HA_T_VLSEQ, sizeof(hvl_t), HA_ORDER_LE);
+        if (t && !(t->base = ha_type_from_h5(base))) {
+            ha_type_free(t);
+            t = NULL;
         }
         ha_close_type(base);
         return t;

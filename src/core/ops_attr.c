@@ -105,9 +105,46 @@ static int move_string(void **slot, void *arg)
     return 0;
 }
 
+/* A top-level variable-length sequence: the hvl_t array, then each
+ * sequence's elements (8-byte aligned) in one block of ours. */
+static void *repack_sequences(const ha_type *type, size_t n, const hvl_t *src, size_t *total)
+{
+    size_t esize = type->base->size, sum = n * sizeof(hvl_t);
+    for (size_t i = 0; i < n; i++)
+        sum += (src[i].len * esize + 7) & ~(size_t)7;
+    char *dst = malloc(sum ? sum : 1);
+    if (!dst)
+        return NULL;
+    hvl_t *v = (hvl_t *)dst;
+    char *tail = dst + n * sizeof(hvl_t);
+    for (size_t i = 0; i < n; i++) {
+        size_t nb = src[i].len * esize;
+        v[i].len = src[i].len;
+        v[i].p = tail;
+        if (nb)
+            memcpy(tail, src[i].p, nb);
+        tail += (nb + 7) & ~(size_t)7;
+    }
+    *total = sum;
+    return dst;
+}
+
 int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
                    void *src)
 {
+    if (type->cls == HA_T_VLSEQ) {
+        size_t total = 0;
+        void *dst = repack_sequences(type, n, src, &total);
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(mtype, space, H5P_DEFAULT, src);
+#else
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, src);
+#endif
+        free(src);
+        t->result.data = dst;
+        t->result.nbytes = total;
+        return dst ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+    }
     repack_state st = {n * type->size, NULL};
     ha_type_walk_vlen(type, src, n, count_string, &st);
     char *dst = malloc(st.total ? st.total : 1);

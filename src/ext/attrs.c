@@ -17,6 +17,13 @@ static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
         Py_INCREF(dtype);
         a = (PyArrayObject *)PyArray_FromAny(value, dtype, 0, 0,
                                              NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+        /* numpy hands back an object array as it is, without the given
+         * dtype's metadata (vlen, ref): put it back. */
+        if (a && dtype->type_num == NPY_OBJECT && PyDataType_METADATA(dtype) &&
+            PyArray_DESCR(a) != dtype) {
+            Py_INCREF(dtype);
+            Py_SETREF(a, (PyArrayObject *)PyArray_View(a, dtype, NULL));
+        }
     } else {
         a = ha_array_for_new_object(value);
     }
@@ -26,7 +33,7 @@ static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
     PyArray_Descr *d = PyArray_DESCR(a);
     PyObject *meta = PyDataType_METADATA(d);
     if (d->type_num == NPY_OBJECT && !ha_descr_is_vlstr(d, &utf8) &&
-        !(meta && PyDict_GetItemString(meta, "ref"))) {
+        !(meta && (PyDict_GetItemString(meta, "ref") || PyDict_GetItemString(meta, "vlen")))) {
         /* Object arrays of str become vlen strings (their items are
          * checked when staged). */
         PyArray_Descr *vl = ha_vlstr_descr(1);

@@ -352,9 +352,51 @@ static PyArrayObject *convertible(PyObject *value, PyArray_Descr *dtype)
 
 /* Convert `value` to `dtype` and broadcast it to the selection's shape,
  * staged in a new buffer. */
+/*
+ * Variable-length sequences, as h5py takes them: one sequence for a single
+ * element, else one per element along a 1-D selection (an object array of
+ * the selection's shape is taken as it is).
+ */
+static void *stage_sequences(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
+                             const ha_index *idx, size_t *nbytes)
+{
+    PyArrayObject *o = (PyArrayObject *)PyArray_NewFromDescr(
+        &PyArray_Type, (PyArray_Descr *)Py_NewRef((PyObject *)dtype), idx->out_rank,
+        (npy_intp *)idx->out_dims, NULL, NULL, 0, NULL);
+    if (!o)
+        return NULL;
+    npy_intp n = PyArray_SIZE(o);
+    PyObject **slots = (PyObject **)PyArray_DATA(o);
+    int rc = 0;
+    if (idx->out_rank == 0) {
+        Py_XSETREF(slots[0], Py_NewRef(value));
+    } else if (PyArray_Check(value) && PyArray_DESCR((PyArrayObject *)value)->type_num == NPY_OBJECT) {
+        rc = PyArray_CopyInto(o, (PyArrayObject *)value);
+    } else if (idx->out_rank == 1 && PySequence_Check(value) && PySequence_Size(value) == n) {
+        for (npy_intp i = 0; i < n && rc == 0; i++) {
+            PyObject *item = PySequence_GetItem(value, i);
+            rc = item ? 0 : -1;
+            Py_XSETREF(slots[i], item);
+        }
+    } else {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "Can't broadcast %R to a selection of %zd "
+                         "variable-length sequences", (PyObject *)Py_TYPE(value), (Py_ssize_t)n);
+        rc = -1;
+    }
+    void *buf = rc == 0 ? ha_stage_array(o, type, nbytes) : NULL;
+    Py_DECREF(o);
+    return buf;
+}
+
 void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_type *type,
                              const ha_index *idx, size_t *nbytes)
 {
+    if (type->cls == HA_T_VLSEQ) {
+        if (ha_index_check_array(idx) < 0)
+            return NULL;
+        return stage_sequences(value, dtype, type, idx, nbytes);
+    }
     void *buf = NULL, *staged = NULL;
     PyArrayObject *src = NULL, *dst = NULL;
     /* Strings go through an object array; everything else is converted and

@@ -5,6 +5,12 @@
 
 static PyObject *reference_type(void);
 
+/* HDF5's hvl_t, without hdf5.h (the extension never sees HDF5). */
+typedef struct {
+    size_t len;
+    void *p;
+} hvl_like;
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +148,29 @@ static ha_type *opaque_from_descr(PyArray_Descr *d)
     return t;
 }
 
+/* h5py's vlen_dtype(base): a variable-length sequence, of numbers or
+ * references (strings inside one are not supported). */
+static ha_type *vlseq_from_descr(PyArray_Descr *base)
+{
+    ha_type *b = ha_type_from_descr(base);
+    if (!b)
+        return NULL;
+    if (ha_type_has_vlen(b) || b->cls == HA_T_VLSEQ || b->cls == HA_T_COMPOUND) {
+        ha_type_free(b);
+        PyErr_Format(PyExc_TypeError,
+                     "variable-length sequences of %R are not supported by h5async",
+                     (PyObject *)base);
+        return NULL;
+    }
+    ha_type *t = ha_type_new(HA_T_VLSEQ, 2 * sizeof(void *), HA_ORDER_LE);
+    if (!t) {
+        ha_type_free(b);
+        return (ha_type *)PyErr_NoMemory();
+    }
+    t->base = b;
+    return t;
+}
+
 ha_type *ha_type_from_descr(PyArray_Descr *d)
 {
     size_t size = (size_t)PyDataType_ELSIZE(d);
@@ -183,6 +212,9 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
     case 'O':
         if (meta && PyDict_GetItemString(meta, "ref"))
             return ha_type_new(HA_T_REF, sizeof(uint64_t), HA_ORDER_LE) ?: (ha_type *)PyErr_NoMemory();
+        if (meta && PyDict_GetItemString(meta, "vlen") &&
+            PyArray_DescrCheck(PyDict_GetItemString(meta, "vlen")))
+            return vlseq_from_descr((PyArray_Descr *)PyDict_GetItemString(meta, "vlen"));
         if (!ha_descr_is_vlstr(d, &utf8))
             return no_conversion(d);
         cls = HA_T_VLSTR;
@@ -336,6 +368,14 @@ static PyArray_Descr *compound_descr(const ha_type *t)
     if (!names || !formats || !offsets)
         goto done;
     for (int i = 0; i < t->nfields; i++) {
+        if (t->fields[i].type->cls == HA_T_VLSEQ) {
+            /* Its memory layout (16 bytes) is not numpy's (8): refused
+             * rather than misread. */
+            PyErr_Format(PyExc_TypeError, "compound member '%s' is a variable-length sequence, "
+                         "which h5async does not support inside compounds yet",
+                         t->fields[i].name);
+            goto done;
+        }
         PyArray_Descr *fd = ha_descr_from_type(t->fields[i].type);
         if (!fd)
             goto done;
@@ -448,6 +488,16 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     }
     case HA_T_OPAQUE:
         return opaque_descr(t);
+    case HA_T_VLSEQ: {
+        PyArray_Descr *base = ha_descr_from_type(t->base);
+        PyObject *kw = base ? Py_BuildValue("{s{sO}}", "metadata", "vlen", (PyObject *)base) : NULL;
+        PyObject *args = Py_BuildValue("(s)", "O");
+        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+        Py_XDECREF(base);
+        Py_XDECREF(kw);
+        Py_XDECREF(args);
+        return (PyArray_Descr *)d;
+    }
     case HA_T_REF: {
         /* h5py's ref_dtype: object, with the reference class as metadata. */
         PyObject *rt = reference_type();
@@ -578,8 +628,71 @@ static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
     return out;
 }
 
+/*
+ * Top-level variable-length sequences: each element of the object array is
+ * converted to a 1-D array of the base dtype and staged (references become
+ * addresses); the block is the hvl_t array, then each sequence, 8-byte
+ * aligned.
+ */
+static void *stage_sequences(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
+{
+    PyArray_Descr *bd = ha_descr_from_type(t->base);
+    PyArrayObject *c = bd ? (PyArrayObject *)PyArray_GETCONTIGUOUS(arr) : NULL;
+    npy_intp n = c ? PyArray_SIZE(c) : 0;
+    void **parts = c ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *parts) : NULL;
+    size_t *lens = parts ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *lens) : NULL;
+    size_t *sizes = lens ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *sizes) : NULL;
+    char *out = NULL;
+    size_t total = (size_t)n * sizeof(hvl_like);
+    npy_intp i = 0;
+    if (!sizes) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (; i < n; i++) {
+        PyObject *item = ((PyObject **)PyArray_DATA(c))[i];
+        Py_INCREF(bd);
+        PyArrayObject *seq = (PyArrayObject *)PyArray_FromAny(item ? item : Py_None, bd, 0, 1,
+                                                              NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST,
+                                                              NULL);
+        if (!seq)
+            goto done;
+        lens[i] = (size_t)PyArray_SIZE(seq);
+        parts[i] = ha_stage_array(seq, t->base, &sizes[i]);
+        Py_DECREF(seq);
+        if (!parts[i])
+            goto done;
+        total += (sizes[i] + 7) & ~(size_t)7;
+    }
+    if (!(out = malloc(total ? total : 1))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    hvl_like *v = (hvl_like *)out;
+    char *tail = out + (size_t)n * sizeof(hvl_like);
+    for (npy_intp k = 0; k < n; k++) {
+        v[k].len = lens[k];
+        v[k].p = tail;
+        memcpy(tail, parts[k], sizes[k]);
+        tail += (sizes[k] + 7) & ~(size_t)7;
+    }
+    *nbytes = total;
+done:
+    for (npy_intp k = 0; parts && k < i + (i < n); k++)
+        free(parts[k]);
+    PyMem_Free(parts);
+    PyMem_Free(lens);
+    PyMem_Free(sizes);
+    Py_XDECREF(c);
+    Py_XDECREF(bd);
+    return out;
+}
+
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
+    if (t->cls == HA_T_VLSEQ)
+        return stage_sequences(arr, t, nbytes);
     if (ha_type_has_objects(t))
         return stage_vlen(arr, t, nbytes);
     size_t n = (size_t)PyArray_NBYTES(arr);
@@ -652,8 +765,37 @@ static int fill_slot(void **slot, ha_tclass cls, void *arg)
     return 0;
 }
 
+/* Reads of top-level sequences: each becomes a 1-D array of the base dtype. */
+static int fill_sequences(PyArrayObject *a, const ha_type *t, const void *data)
+{
+    PyArray_Descr *bd = ha_descr_from_type(t->base);
+    if (!bd)
+        return -1;
+    npy_intp n = PyArray_SIZE(a);
+    const hvl_like *v = data;
+    PyObject **slots = (PyObject **)PyArray_DATA(a);
+    int rc = 0;
+    for (npy_intp i = 0; i < n; i++) {
+        PyObject *seq = NULL;
+        if (rc == 0) {
+            npy_intp len = (npy_intp)v[i].len;
+            Py_INCREF(bd);
+            seq = PyArray_NewFromDescr(&PyArray_Type, bd, 1, &len, NULL, NULL, 0, NULL);
+            if (!seq || ha_fill_vlen((PyArrayObject *)seq, t->base, v[i].p, 0) < 0) {
+                Py_CLEAR(seq);
+                rc = -1;
+            }
+        }
+        Py_XSETREF(slots[i], seq);
+    }
+    Py_DECREF(bd);
+    return rc;
+}
+
 int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str)
 {
+    if (t->cls == HA_T_VLSEQ)
+        return fill_sequences(a, t, data);
     size_t n = (size_t)PyArray_NBYTES(a) / t->size;
     if (!ha_type_has_objects(t)) {
         memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
