@@ -62,7 +62,11 @@ TEST(stage_backpressure)
     ha_stats_get(&s0);
     ha_task *t = staged_noop(6000);
     ha_task *probe = ha_task_new(HA_OP_SLEEP);
-    uint64_t limit = ha_task_footprint(probe) + ha_task_footprint(t) + 3000;
+    uint64_t head_fp = ha_task_footprint(probe);
+    uint64_t limit = head_fp + ha_task_footprint(t) + 3000;
+    /* Fits only once `t` is done too (the head's completion alone is not
+     * enough): so the room that comes is `t`'s. */
+    uint64_t big = head_fp + 3001;
     ha_task_unref(probe);
     ha_stage_set_limit(limit);
     ASSERT_EQ(ha_stage_limit(), limit);
@@ -73,8 +77,8 @@ TEST(stage_backpressure)
     submit(t);
     ASSERT_EQ(ha_stage_would_block(2000), 0);
     ASSERT_EQ(ha_stage_would_block(4000), 1);
-    ASSERT_EQ(ha_stage_wait(4000, 0.05), 0); /* no room before the head ends */
-    ASSERT_EQ(ha_stage_wait(4000, WAIT_LONG), 1);
+    ASSERT_EQ(ha_stage_wait(big, 0.05), 0); /* no room before the head ends */
+    ASSERT_EQ(ha_stage_wait(big, WAIT_LONG), 1);
     ASSERT_EQ(t->status, HA_DONE); /* room came from its completion */
     ha_stats_get(&s);
     ASSERT_GE(s.stage_waits - s0.stage_waits, 1);
