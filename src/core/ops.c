@@ -69,6 +69,7 @@ static const struct {
     [HA_OP_VISIT] = {"visit", ha_op_visit},
     [HA_OP_LIBVERSION] = {"get_libversion", op_libversion},
     [HA_OP_OBJ_REF] = {"create_reference", ha_op_obj_ref},
+    [HA_OP_TYPE_COMMIT] = {"commit_datatype", ha_op_type_commit},
     [HA_OP_REF_OPEN] = {"dereference", ha_op_ref_open},
     [HA_OP_NOOP] = {"noop", op_noop},
     [HA_OP_SLEEP] = {"sleep", op_sleep},

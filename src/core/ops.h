@@ -38,6 +38,7 @@ int ha_op_obj_open(ha_task *t);
  * description) in t->result.  Takes `id` (closed on failure). */
 int ha_op_adopt_opened(ha_task *t, hid_t id);
 int ha_op_obj_ref(ha_task *t);
+int ha_op_type_commit(ha_task *t);
 int ha_op_ref_open(ha_task *t);
 int ha_op_obj_info(ha_task *t);
 int ha_op_group_create(ha_task *t);

@@ -30,6 +30,19 @@ int ha_op_group_create(ha_task *t)
     return 0;
 }
 
+/* g[name] = np.dtype(...): a committed (named) datatype. */
+int ha_op_type_commit(ha_task *t)
+{
+    hid_t loc = ha_op_need(t, t->obj);
+    if (loc < 0)
+        return -1;
+    hid_t tid = ha_type_to_h5(t->ftype), lcpl = tid < 0 ? -1 : ha_lcpl_intermediate();
+    herr_t rc = lcpl < 0 ? -1 : H5Tcommit2(loc, t->name, tid, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    ha_close_plist(lcpl);
+    ha_close_type(tid);
+    return rc < 0 ? ha_op_fail(t) : 0;
+}
+
 /* Describe dataset `did` into t->result. */
 static int describe_dataset(ha_task *t, hid_t did)
 {
@@ -79,6 +92,10 @@ int ha_op_adopt_opened(ha_task *t, hid_t id)
     if (kind == HA_OBJ_DATASET && describe_dataset(t, id) < 0) {
         ha_close_obj(id);
         return ha_op_fail(t);
+    }
+    if (kind == HA_OBJ_DATATYPE && !(t->result.type = ha_type_from_h5(id))) {
+        ha_close_obj(id);
+        return ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
     }
     t->result.kind = kind;
     t->target->kind = kind;

@@ -52,6 +52,7 @@ typedef enum {
     HA_OP_REF_OPEN,         /* open the object reference ival points at, in obj's
                                file, into target; result as OBJ_OPEN, names[0]
                                its path */
+    HA_OP_TYPE_COMMIT,      /* commit ftype as `name` under obj */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */

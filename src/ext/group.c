@@ -117,6 +117,45 @@ int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
     return 0;
 }
 
+/* What an open found: the kind, and a dataset's or datatype's metadata. */
+static int cache_opened(ObjectID *o, ha_task *t)
+{
+    o->kind = t->result.kind;
+    if (o->kind == HA_OBJ_DATASET)
+        return ha_oid_cache_dataset(o, t->result.type, &t->result.extent, &t->result.dcpl);
+    if (o->kind == HA_OBJ_DATATYPE) {
+        if (!(o->type = ha_type_copy(t->result.type))) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        return (o->dtype = ha_descr_from_type(o->type)) ? 0 : -1;
+    }
+    return 0;
+}
+
+/* g[name] = np.dtype(...): commit_type(name, dtype, es=DEFAULT), queued. */
+static PyObject *commit_type(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"name", "dtype", "es", NULL};
+    ha_state *st = ha_state_of((PyObject *)self);
+    PyObject *name, *dtobj, *es = NULL;
+    PyArray_Descr *d = NULL;
+    HA_ES_AUTO ha_eventset *core_es = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O:commit_type", kwlist, &name, &dtobj, &es) ||
+        ha_oid_check_writable(st, self, HA_OP_TYPE_COMMIT) < 0 ||
+        ha_oid_resolve_es(st, self, es, &core_es) < 0 || !PyArray_DescrConverter(dtobj, &d))
+        return NULL;
+    ha_task *t = ha_named_task(st, self, HA_OP_TYPE_COMMIT, name, NULL);
+    int rc = -1;
+    if (t && (t->ftype = ha_type_from_descr(d)))
+        rc = ha_dispatch(st, t, core_es);
+    ha_task_unref(t);
+    Py_DECREF(d);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *open_obj(ObjectID *self, PyObject *name)
 {
     ha_state *st = ha_state_of((PyObject *)self);
@@ -142,9 +181,7 @@ static PyObject *open_obj(ObjectID *self, PyObject *name)
         Py_CLEAR(o);
         goto done;
     }
-    o->kind = t->result.kind;
-    if (o->kind == HA_OBJ_DATASET &&
-        ha_oid_cache_dataset(o, t->result.type, &t->result.extent, &t->result.dcpl) < 0)
+    if (cache_opened(o, t) < 0)
         Py_CLEAR(o);
 done:
     ha_task_unref(t);
@@ -196,9 +233,7 @@ static PyObject *deref(ObjectID *self, PyObject *ref)
         free(h->path);
         h->path = hp;
     }
-    o->kind = t->result.kind;
-    if (o->kind == HA_OBJ_DATASET &&
-        ha_oid_cache_dataset(o, t->result.type, &t->result.extent, &t->result.dcpl) < 0)
+    if (cache_opened(o, t) < 0)
         Py_CLEAR(o);
 done:
     ha_task_unref(t);
@@ -332,6 +367,10 @@ PyMethodDef ha_group_methods[] = {
      "open($self, name, /)\n--\n\n"
      "Open the object at path `name` and return its ObjectID.  Waits for this open;\n"
      "raises KeyError if nothing is there."},
+    {"commit_type", (PyCFunction)(void (*)(void))commit_type, METH_VARARGS | METH_KEYWORDS,
+     "commit_type($self, /, name, dtype, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue storing `dtype` as the committed (named) datatype `name` (h5py's\n"
+     "g[name] = np.dtype(...)).  es: event set (DEFAULT: the file's; None: wait)."},
     {"deref", (PyCFunction)deref, METH_O,
      "deref($self, ref, /)\n--\n\n"
      "Open the object the Reference `ref` points at (in this object's file) and return its\n"

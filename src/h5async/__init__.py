@@ -24,8 +24,8 @@ from ._dtypes import (check_dtype, check_enum_dtype, check_opaque_dtype, check_r
                       ref_dtype, special_dtype, string_dtype, string_info, vlen_dtype)
 from . import trace
 from ._h5async import emulate_storage
-from ._hl import (AttributeManager, Dataset, Empty, ExternalLink, File, Group, HardLink,
-                  HLObject, SoftLink)
+from ._hl import (AttributeManager, Dataset, Datatype, Empty, ExternalLink, File, Group,
+                  HardLink, HLObject, SoftLink)
 from . import version
 from ._compat.h5 import get_config
 from ._compat.hl.base import is_hdf5
@@ -61,5 +61,5 @@ __all__ = [
     "enum_dtype", "check_enum_dtype", "emulate_storage", "trace",
     "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
-    "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype",
+    "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype", "Datatype",
 ]

@@ -79,6 +79,8 @@ _COPY_FLAGS = {"shallow": 1, "expand_soft": 2, "expand_external": 4,
 def _wrap(oid: _h5async.ObjectID) -> Group | Dataset:
     if oid.kind == "dataset":
         return Dataset(oid)
+    if oid.kind == "datatype":
+        return Datatype(oid)  # type: ignore[return-value]  # h5py's g[name] may be one
     if oid.kind == "file":
         return File._from_id(oid)
     return Group(oid)
@@ -156,6 +158,8 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
         dtypes or options raise TypeError or ValueError at once."""
         if isinstance(data, Empty):  # h5py.Empty: a null dataspace of its dtype
             data, dtype = None, data.dtype if dtype is None else dtype
+        if isinstance(dtype, Datatype):  # a committed type: its dtype (not linked)
+            dtype = dtype.dtype
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
     def require_group(self, name: str, es: ESArg = DEFAULT) -> Group:
@@ -223,6 +227,8 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
             self._id.link_soft(name, obj.path)
         elif isinstance(obj, ExternalLink):
             self._id.link_external(name, obj.filename, obj.path)
+        elif isinstance(obj, np.dtype):
+            self._id.commit_type(name, obj)  # a committed (named) datatype
         else:
             self.create_dataset(name, data=obj)
 
@@ -383,6 +389,19 @@ class File(Group):
         if not self:
             return "<Closed HDF5 file>"
         return f'<HDF5 file "{posixpath.basename(self.filename)}" (mode {self.mode})>'
+
+
+class Datatype(HLObject):
+    """A committed (named) datatype, as h5py.Datatype: g[name] gives one
+    where g[name] = np.dtype(...) stored it."""
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype it stands for (cached: never waits)."""
+        return self._id.dtype
+
+    def __repr__(self) -> str:
+        return f'<HDF5 named type "{posixpath.basename(self.name)}" (dtype {self.dtype.str})>'
 
 
 class Dataset(HLObject):
