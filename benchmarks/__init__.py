@@ -1,5 +1,5 @@
 """h5async performance suite: workloads W1-W6, harness and plots.
 
-Run it with ``python -m h5async.bench`` (or ``make bench``); see
+Run it with ``python -m benchmarks.suite`` (or ``make bench``); see
 docs/performance.md for what each workload measures and the results.
 """

@@ -1,6 +1,6 @@
 """The h5async benchmark suite: W1-W6 on three variants and three storages.
 
-    python -m h5async.bench [--quick] [--out DIR] [--workloads W1,W3] ...
+    python -m benchmarks.suite [--quick] [--out DIR] [--workloads W1,W3] ...
 
 prints a table, and writes into --out: results.json, results.txt, the PNG
 plots (bench_times.png, bench_perop.png, bench_hidden.png) and
@@ -37,7 +37,7 @@ def _size(text):
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog="python -m h5async.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m benchmarks.suite", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true",
                    help="small sizes and one round: a smoke run of a minute or two")
     p.add_argument("--out", default="h5async-bench", help="directory for results and plots")
