@@ -562,6 +562,41 @@ static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
     return ha_index_parse(sel, self->ext.rank, self->ext.dims, idx);
 }
 
+/*
+ * write_direct's source as an array: source[source_sel] keeps the source's
+ * dtype (an element taken with an int would be a bare str or int, its
+ * string or enum metadata lost).
+ */
+static PyArrayObject *direct_source(PyObject *source, PyObject *part)
+{
+    PyArray_Descr *want = NULL;
+    if (PyArray_Check(part))
+        return (PyArrayObject *)Py_NewRef(part);
+    if (PyArray_Check(source))
+        want = PyArray_DESCR((PyArrayObject *)source);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(part, want ? (PyArray_Descr *)Py_NewRef((PyObject *)want)
+                                                                  : NULL, 0, 0, 0, NULL);
+    if (a && want && PyDataType_METADATA(want) && PyArray_DESCR(a) != want) {
+        Py_INCREF(want);
+        Py_SETREF(a, (PyArrayObject *)PyArray_View(a, want, NULL));
+    }
+    return a;
+}
+
+/* Fixed-length text into a variable-length string dataset: numpy casts it
+ * to the dataset's strings first, as h5py's own converter would. */
+static PyArrayObject *text_as_dataset_strings(PyArrayObject *arr, PyArray_Descr *dtype)
+{
+    int utf8;
+    char k = PyArray_DESCR(arr)->kind;
+    if ((k != 'S' && k != 'U') || !ha_descr_is_vlstr(dtype, &utf8))
+        return arr;
+    Py_INCREF(dtype);
+    PyArrayObject *c = (PyArrayObject *)PyArray_CastToType(arr, dtype, 0);
+    Py_DECREF(arr);
+    return c;
+}
+
 static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"source", "source_sel", "dest_sel", "es", "copy", NULL};
@@ -579,16 +614,25 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
         dataset_sel(self, dsel, &idx) < 0)
         return NULL;
     part = ssel == Py_None ? Py_NewRef(source) : PyObject_GetItem(source, ssel);
-    if (!part || !(arr = (PyArrayObject *)PyArray_FROM_O(part)))
+    if (!part || !(arr = direct_source(source, part)) ||
+        !(arr = text_as_dataset_strings(arr, self->dtype)))
         goto done;
     if ((uint64_t)PyArray_SIZE(arr) != idx.npoints) {
         broadcast_error(arr, &idx);
         goto done;
     }
     ha_type *mtype = NULL;
+    /* The dataset's own type when the source has its layout (an enum's
+     * base integers, strings): HDF5 has no conversion from plain integers
+     * to an enum, and h5py writes those as they are. */
     if (ha_oid_resolve_es(st, self, es, &core_es) < 0 ||
-        !(mtype = ha_type_from_descr(PyArray_DESCR(arr))))
+        !(mtype = PyArray_EquivTypes(PyArray_DESCR(arr), self->dtype)
+                      ? ha_type_copy(self->type)
+                      : ha_type_from_descr(PyArray_DESCR(arr)))) {
+        if (!PyErr_Occurred())
+            PyErr_NoMemory();
         goto done;
+    }
     /* Synchronous (or copy=False) and contiguous: HDF5 reads the caller's
      * array itself. */
     int borrow = (!core_es || !copy) && PyArray_IS_C_CONTIGUOUS(arr) && PyArray_ISALIGNED(arr) &&

@@ -389,8 +389,7 @@ def casts(spec, method):
         return st.none()
     if spec[0] in ("int", "float"):
         return st.sampled_from([None, "<f8", ">i8", "<u2", "<f4"])
-    if spec[0] == "enum" and method == "setitem":
-        # write_direct: test_write_direct_int_array_into_enum
+    if spec[0] == "enum" and method in ("setitem", "direct", "direct_src"):
         return st.sampled_from([None, "<i8", spec[1]])
     return st.none()
 
@@ -413,9 +412,6 @@ def cases(draw):
         layouts = ["C"]
         if spec[0] == "array" and np.zeros(shape)[sel].size == 0:
             method = "setitem"
-        if (method == "direct_src" and spec[0] in ("vstr", "enum")
-                and any(isinstance(k, int) for k in sel)):
-            method = "direct"  # test_write_direct_int_source_sel_drops_string_and_enum
     else:
         layouts = ["C", "strided", "F"]
     return {
@@ -555,8 +551,6 @@ def test_write_direct_noncontiguous_source(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="write_direct of an integer array into an enum dataset "
-                                       "raises OSError (no conversion path); h5py writes it")
 def test_write_direct_int_array_into_enum(tmp_path):
     _same_as_h5py("""
         with lib.File(sys.argv[1], "w") as f:
@@ -569,8 +563,6 @@ def test_write_direct_int_array_into_enum(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="write_direct of a fixed-length S array into a vlen string "
-                                       "dataset raises OSError (no conversion path); h5py writes it")
 def test_write_direct_fixed_bytes_into_vlen_string(tmp_path):
     _same_as_h5py("""
         with lib.File(sys.argv[1], "w") as f:
@@ -601,9 +593,6 @@ def test_vlen_strings_into_fixed_bytes_dataset(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="write_direct with an integer in source_sel loses a vlen "
-                                       "string or enum source's type: TypeError (<U1) or OSError "
-                                       "(no conversion path); h5py writes the element")
 def test_write_direct_int_source_sel_drops_string_and_enum(tmp_path):
     _same_as_h5py("""
         with lib.File(sys.argv[1], "w") as f:
