@@ -101,7 +101,8 @@ check-asan: setup build/ctest/test_core_asan build-asan/ext/build.ninja
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/ctest/test_core_asan
 	ninja -C build-asan/ext >/dev/null
 	rm -rf $(ASAN_PKG) && mkdir -p $(ASAN_PKG)/h5async
-	cp src/h5async/*.py src/h5async/py.typed $(ASAN_PKG)/h5async/
+	cp -r src/h5async/. $(ASAN_PKG)/h5async/
+	find $(ASAN_PKG) -name __pycache__ -prune -exec rm -rf {} +
 	cp build-asan/ext/_h5async*.so $(ASAN_PKG)/h5async/
 	cd build-asan && LD_PRELOAD="$(ASAN_RT)" ASAN_OPTIONS=detect_leaks=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 H5ASYNC_SANITIZED=1 \

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HA_MAX_RANK 32
 
@@ -81,6 +82,15 @@ ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order);
  * ha_type_walk_objects() visits both kinds, with the kind of each slot.
  */
 int ha_type_has_vlen(const ha_type *t);
+/* A slot may be unaligned (numpy packs structured dtypes: an array of a
+ * 35-byte compound puts its pointers anywhere): read and write it whole. */
+static inline void *ha_slot_get(void *const *slot)
+{
+    void *p;
+    memcpy(&p, slot, sizeof p);
+    return p;
+}
+static inline void ha_slot_set(void **slot, const void *p) { memcpy(slot, &p, sizeof p); }
 /* Whether `t` has slots that are Python objects for numpy (strings, refs). */
 int ha_type_has_objects(const ha_type *t);
 /* Call fn(slot, arg) for every vlen-string slot of `n` elements of `t` laid

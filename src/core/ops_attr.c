@@ -90,17 +90,18 @@ typedef struct {
 
 static int count_string(void **slot, void *arg)
 {
-    ((repack_state *)arg)->total += (*slot ? strlen(*slot) : 0) + 1;
+    const char *s = ha_slot_get(slot);
+    ((repack_state *)arg)->total += (s ? strlen(s) : 0) + 1;
     return 0;
 }
 
 static int move_string(void **slot, void *arg)
 {
     repack_state *st = arg;
-    const char *s = *slot ? *slot : "";
+    const char *s = ha_slot_get(slot) ? ha_slot_get(slot) : "";
     size_t len = strlen(s);
     memcpy(st->tail, s, len + 1);
-    *slot = st->tail;
+    ha_slot_set(slot, st->tail);
     st->tail += len + 1;
     return 0;
 }

@@ -580,8 +580,8 @@ static int measure_slot(void **slot, ha_tclass cls, void *arg)
     Py_ssize_t len;
     uint64_t addr;
     if (cls == HA_T_REF)
-        return reference_addr(*slot, &addr);
-    if (!string_bytes(*slot, &len))
+        return reference_addr(ha_slot_get(slot), &addr);
+    if (!string_bytes(ha_slot_get(slot), &len))
         return -1;
     ((vlen_stage *)arg)->total += (size_t)len + 1;
     return 0;
@@ -592,15 +592,15 @@ static int copy_slot(void **slot, ha_tclass cls, void *arg)
     vlen_stage *st = arg;
     if (cls == HA_T_REF) {
         uint64_t addr = 0;
-        reference_addr(*slot, &addr); /* measured: cannot fail now */
+        reference_addr(ha_slot_get(slot), &addr); /* measured: cannot fail now */
         memcpy(slot, &addr, sizeof addr);
         return 0;
     }
     Py_ssize_t len;
-    const char *s = string_bytes(*slot, &len); /* measured: cannot fail now */
+    const char *s = string_bytes(ha_slot_get(slot), &len); /* measured: cannot fail now */
     memcpy(st->tail, s, (size_t)len);
     st->tail[len] = '\0';
-    *slot = st->tail;
+    ha_slot_set(slot, st->tail);
     st->tail += len + 1;
     return 0;
 }
@@ -755,13 +755,13 @@ static int fill_slot(void **slot, ha_tclass cls, void *arg)
         memcpy(&addr, slot, sizeof addr);
         o = ha_reference_new((PyTypeObject *)st->reftype, addr);
     } else if (!st->failed) {
-        const char *s = *slot;
+        const char *s = ha_slot_get(slot);
         Py_ssize_t len = s ? (Py_ssize_t)strlen(s) : 0;
         o = st->as_str ? PyUnicode_DecodeUTF8(s ? s : "", len, "surrogateescape")
                        : PyBytes_FromStringAndSize(s ? s : "", len);
     }
     st->failed = o == NULL;
-    *slot = o;
+    ha_slot_set(slot, o);
     return 0;
 }
 
