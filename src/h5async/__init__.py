@@ -27,6 +27,7 @@ from ._h5async import emulate_storage
 from ._hl import (AttributeManager, Dataset, Datatype, Empty, ExternalLink, File, Group,
                   HardLink, HLObject, SoftLink)
 from . import version
+from . import dims, h5ds  # noqa: F401  (h5py.h5ds; Dataset.dims)
 from ._compat.h5 import get_config
 from ._compat.hl.base import is_hdf5
 from ._implicit import is_implicit, set_implicit

@@ -28,6 +28,7 @@ from . import _aio, _h5async, _implicit
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
 if TYPE_CHECKING:
     from ._h5async import ESArg  # what every es= accepts: EventSet, None or DEFAULT
+    from .dims import DimensionManager
 _R = TypeVar("_R")
 
 
@@ -505,6 +506,24 @@ class Dataset(HLObject):
         """Parallel HDF5: `with d.collective: d[sel] = x` makes the transfers
         submitted inside the block collective (every rank must submit them)."""
         return _Collective(self._id)
+
+    @property
+    def dims(self) -> DimensionManager:
+        """The dimension scales of each axis (h5py's d.dims; see h5async.dims)."""
+        from .dims import DimensionManager
+        return DimensionManager(self)
+
+    def make_scale(self, name: str | bytes = "", es: ESArg = DEFAULT) -> None:
+        """Make this dataset a dimension scale named `name`, to attach with
+        other.dims[i].attach_scale(self) (h5py's make_scale)."""
+        from . import h5ds
+        h5ds.set_scale(self, name, es=es)
+
+    @property
+    def is_scale(self) -> bool:
+        """Whether this dataset is a dimension scale.  Waits."""
+        from . import h5ds
+        return h5ds.is_scale(self)
 
     def astype(self, dtype: npt.DTypeLike) -> _ReadView:
         """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""

@@ -22,6 +22,7 @@ _SUBMODULES = {
     "h5": "h5async._compat.h5",
     "h5t": "h5async._compat.h5t",
     "h5z": "h5async._compat.h5z",
+    "h5ds": "h5async.h5ds",
     "h5py_warnings": "h5async._compat.h5py_warnings",
     "_hl": "h5async._compat.hl",
     "_hl.base": "h5async._compat.hl.base",
@@ -29,10 +30,11 @@ _SUBMODULES = {
     "_hl.group": "h5async._compat.hl.group",
     "_hl.files": "h5async._compat.hl.files",
     "_hl.attrs": "h5async._compat.hl.attrs",
+    "_hl.dims": "h5async.dims",
 }
 
 # h5py's compiled low-level modules and internals, named in the error.
-_LOW_LEVEL = {"h5a", "h5ac", "h5d", "h5ds", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
+_LOW_LEVEL = {"h5a", "h5ac", "h5d", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
               "h5p", "h5pl", "h5r", "h5s", "defs", "utils", "_conv", "_errors", "_objects",
               "_proxy", "_selector", "_npystrings"}
 
