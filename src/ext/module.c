@@ -300,7 +300,9 @@ static PyMethodDef module_methods[] = {
 /* ObjectID's methods come from several files; join them once. */
 static PyMethodDef *joined_methods(void)
 {
-    static PyMethodDef all[64];
+    /* Room for every method and the sentinel; a table that outgrows it
+     * fails the import (module_exec) instead of losing methods quietly. */
+    static PyMethodDef all[160];
     static int done;
     if (done)
         return all;
@@ -353,7 +355,10 @@ static int module_exec(PyObject *m)
     ha_exit_install(exit_report);
     for (PyType_Slot *s = ha_objectid_spec.slots; s->slot; s++)
         if (s->slot == Py_tp_methods)
-            s->pfunc = joined_methods();
+            if (!(s->pfunc = joined_methods())) {
+                PyErr_SetString(PyExc_SystemError, "h5async: too many ObjectID methods");
+                return -1;
+            }
     if (add_type(m, &ha_eventset_spec, &st->EventSetType) < 0 ||
         add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0 ||
         add_type(m, &ha_future_spec, &st->FutureType) < 0 ||

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _aio, _h5async, _implicit
+from ._dtypes import check_string_dtype
 
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
 if TYPE_CHECKING:
@@ -530,8 +531,15 @@ class Dataset(HLObject):
         return _ReadView(self, dtype=dtype)
 
     def asstr(self, encoding: str | None = None, errors: str = "strict") -> _ReadView:
-        """A view that reads variable-length strings as str, not bytes."""
-        return _ReadView(self, as_str=True)
+        """A view that reads strings (variable- or fixed-length) as str,
+        decoded with `encoding` (default: the dataset's, 'utf-8' or 'ascii')
+        and `errors` as bytes.decode() takes them.  TypeError if the dataset
+        does not hold strings (as h5py)."""
+        info = check_string_dtype(self.dtype)
+        if info is None:
+            raise TypeError("dset.asstr() can only be used on datasets with an HDF5 string "
+                            "datatype")
+        return _ReadView(self, as_str=True, encoding=encoding or info.encoding, errors=errors)
 
     def read(self, key: Any = (), es: ESArg = DEFAULT) -> _h5async.Future[npt.NDArray[Any]]:
         """Start reading `key` (a selection, default everything) and return
@@ -606,11 +614,23 @@ class _ReadView:
     """What Dataset.astype() and asstr() return: slicing reads, converted."""
 
     def __init__(self, dset: Dataset, dtype: npt.DTypeLike | None = None,
-                 as_str: bool = False) -> None:
+                 as_str: bool = False, encoding: str = "utf-8", errors: str = "strict") -> None:
         self._dset, self._dtype, self._as_str = dset, dtype, as_str
+        self._encoding, self._errors = encoding, errors
 
     def __getitem__(self, key: Any) -> Any:
-        return self._dset.id.read(key, dtype=self._dtype, as_str=self._as_str)
+        if not self._as_str:
+            return self._dset.id.read(key, dtype=self._dtype)
+        # Strings: read as bytes, decoded as asked (h5py's AsStrView).
+        raw = self._dset.id.read(key)
+        if isinstance(raw, bytes):
+            return raw.decode(self._encoding, self._errors)
+        if not isinstance(raw, np.ndarray):
+            return raw
+        out = np.empty(raw.shape, dtype=object)
+        for i, b in enumerate(raw.flat):
+            out.flat[i] = bytes(b).decode(self._encoding, self._errors)
+        return out
 
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> npt.NDArray[Any]:

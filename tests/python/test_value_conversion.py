@@ -78,6 +78,14 @@ attempt("check_dtype vlen", lambda: L.check_dtype(vlen=L.string_dtype()))
 attempt("check_vlen_dtype", lambda: L.check_vlen_dtype(L.vlen_dtype(np.int32)))
 attempt("special_dtype", lambda: L.special_dtype(vlen=str) == L.string_dtype())
 attempt("check_opaque_dtype", lambda: L.check_opaque_dtype(L.opaque_dtype("M8[D]")))
+# asstr(encoding, errors), on fixed- and variable-length strings.
+f.create_dataset("l1", data=np.array([b"caf\xe9", b"x"], dtype="S4"))
+f["vs"] = ["caf\u00e9", "b"]
+attempt("asstr latin-1 fixed", lambda: f["l1"].asstr("latin-1")[...])
+attempt("asstr strict fixed", lambda: f["l1"].asstr()[...])
+attempt("asstr replace", lambda: f["l1"].asstr(errors="replace")[...])
+attempt("asstr vlen", lambda: (f["vs"].asstr()[...], f["vs"].asstr()[0]))
+attempt("asstr non-string", lambda: f["i4"].asstr())
 # Compound rows as tuples, and writes of one field (h5py's d["a"] = v).
 dt = np.dtype([("a", "i4"), ("b", "f8")])
 c = f.create_dataset("compound", (3,), dtype=dt)
