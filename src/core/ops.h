@@ -32,6 +32,9 @@ hid_t ha_lcpl_intermediate(void);
 int ha_op_file_open(ha_task *t);
 int ha_op_file_close(ha_task *t);
 int ha_op_file_flush(ha_task *t);
+int ha_op_file_info(ha_task *t);
+int ha_op_dset_flush(ha_task *t);
+int ha_op_dset_refresh(ha_task *t);
 int ha_op_obj_close(ha_task *t);
 int ha_op_obj_open(ha_task *t);
 /* An object `id` just opened becomes t->target: its kind (and a dataset's

@@ -207,7 +207,11 @@ int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc)
 /* Iterate in creation order when the group tracks it, else by name. */
 static H5_index_t link_index(hid_t gid)
 {
-    hid_t gcpl = H5Gget_create_plist(gid);
+    /* A file id stands for its root group, whose creation properties a
+     * file made with track_order=True sets (File(..., track_order=True)). */
+    hid_t root = H5Iget_type(gid) == H5I_FILE ? H5Gopen2(gid, "/", H5P_DEFAULT) : -1;
+    hid_t gcpl = H5Gget_create_plist(root >= 0 ? root : gid);
+    ha_close_obj(root);
     unsigned flags = 0;
     if (gcpl >= 0) {
         if (H5Pget_link_creation_order(gcpl, &flags) < 0)

@@ -53,6 +53,11 @@ typedef enum {
                                file, into target; result as OBJ_OPEN, names[0]
                                its path */
     HA_OP_TYPE_COMMIT,      /* commit ftype as `name` under obj */
+    HA_OP_FILE_INFO,        /* obj's file: result.names = {driver, libver low,
+                               libver high}, ival = 1 in SWMR mode,
+                               token = {userblock size, meta block size} */
+    HA_OP_DSET_FLUSH,       /* H5Dflush of obj */
+    HA_OP_DSET_REFRESH,     /* H5Drefresh of obj; result.extent: its new extent */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */
@@ -84,12 +89,48 @@ typedef struct {
     uint64_t userblock;         /* bytes, 0 for none */
     int mpio;                   /* parallel HDF5: open with the MPI-IO driver */
     int64_t comm_f;             /* ... on this communicator (Fortran handle) */
+    /* h5py's other File() keywords.  A field counts only when its bit is in
+     * `set`, so that a zeroed ha_fopt leaves every HDF5 default alone. */
+    unsigned set;               /* or of HA_FOPT_* */
+    int track_order;            /* root group tracks link/attribute creation order */
+    int swmr_read;              /* mode 'r': open with H5F_ACC_SWMR_READ */
+    int locking;                /* HA_FOPT_LOCKING: 0 off, 1 on, 2 best effort */
+    uint64_t rdcc_nslots, rdcc_nbytes; /* HA_FOPT_RDCC_NSLOTS / _NBYTES */
+    double rdcc_w0;             /* HA_FOPT_RDCC_W0 */
+    int fs_strategy;            /* HA_FOPT_FSPACE: ha_fspace */
+    int fs_persist;
+    uint64_t fs_threshold;
+    uint64_t fs_page_size;      /* 0: HDF5's default */
+    uint64_t page_buf_size;     /* 0: no page buffer */
+    unsigned min_meta_keep, min_raw_keep; /* percent, with page_buf_size */
+    uint64_t meta_block_size;   /* HA_FOPT_META_BLOCK */
+    uint64_t align_threshold, align_interval; /* HA_FOPT_ALIGN */
 } ha_fopt;
+
+enum {
+    HA_FOPT_RDCC_NSLOTS = 1,
+    HA_FOPT_RDCC_NBYTES = 2,
+    HA_FOPT_RDCC_W0 = 4,
+    HA_FOPT_LOCKING = 8,
+    HA_FOPT_FSPACE = 16,
+    HA_FOPT_META_BLOCK = 32,
+    HA_FOPT_ALIGN = 64,
+};
+
+/* h5py's fs_strategy names. */
+typedef enum {
+    HA_FSPACE_FSM = 0,      /* "fsm" */
+    HA_FSPACE_PAGE,         /* "page" */
+    HA_FSPACE_AGGREGATE,    /* "aggregate" */
+    HA_FSPACE_NONE,         /* "none" */
+} ha_fspace;
 
 typedef enum {
     HA_DRIVER_DEFAULT = 0,
     HA_DRIVER_CORE,         /* in memory, written back at close */
-    HA_DRIVER_CORE_NOSTORE, /* in memory only */
+    HA_DRIVER_CORE_NOSTORE, /* in memory only; t->buf (nbytes), if set, is
+                               the initial file image (File.in_memory) */
+    HA_DRIVER_STDIO,        /* C stdio */
 } ha_driver;
 
 /* HA_OP_OBJ_COPY: ival is an or of these (h5py's copy() keywords). */

@@ -806,6 +806,21 @@ static PyObject *resize(ObjectID *self, PyObject *args, PyObject *kw)
 
 PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw);
 
+/* Whether attribute creation order is tracked (cached at create and open),
+ * for create_dataset_like. */
+static PyObject *track_order(ObjectID *self, PyObject *unused)
+{
+    (void)unused;
+    if (ha_oid_check_dataset(ha_state_of((PyObject *)self), self) < 0)
+        return NULL;
+    return PyBool_FromLong(self->dcpl.track_order);
+}
+
+/* file.c: the file's options, and SWMR's flush and refresh of a dataset. */
+PyObject *ha_file_info(ObjectID *self, PyObject *unused);
+PyObject *ha_dset_flush(ObjectID *self, PyObject *args, PyObject *kw);
+PyObject *ha_dset_refresh(ObjectID *self, PyObject *unused);
+
 PyMethodDef ha_dataset_methods[] = {
     {"create_dataset", (PyCFunction)(void (*)(void))ha_create_dataset,
      METH_VARARGS | METH_KEYWORDS,
@@ -835,5 +850,18 @@ PyMethodDef ha_dataset_methods[] = {
      "resize($self, /, size, axis=None, es=h5async._h5async.DEFAULT)\n--\n\n"
      "Queue a resize to `size` (a tuple, or the new length of `axis`); `shape` changes at once.\n"
      "Sizes beyond maxshape raise RuntimeError at once."},
+    {"track_order", (PyCFunction)track_order, METH_NOARGS,
+     "track_order($self, /)\n--\n\n"
+     "Whether the dataset tracks its attributes' creation order (cached)."},
+    {"dset_flush", (PyCFunction)(void (*)(void))ha_dset_flush, METH_VARARGS | METH_KEYWORDS,
+     "dset_flush($self, /, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "Queue H5Dflush of this dataset (es=None: wait for it)."},
+    {"refresh", (PyCFunction)ha_dset_refresh, METH_NOARGS,
+     "refresh($self, /)\n--\n\n"
+     "H5Drefresh of this dataset (SWMR readers); updates the cached shape.  Waits for it."},
+    {"file_info", (PyCFunction)ha_file_info, METH_NOARGS,
+     "file_info($self, /)\n--\n\n"
+     "A dict of this object's file: driver, libver (low, high), userblock_size,\n"
+     "meta_block_size, swmr_mode, as HDF5 reports them.  Waits for its own task."},
     {NULL, NULL, 0, NULL},
 };

@@ -310,23 +310,73 @@ class File(Group):
     def __init__(self, name: str | bytes | os.PathLike[str], mode: str = "r",
                  es: _h5async.EventSet | None = None, driver: str | None = None,
                  backing_store: bool = True, libver: Any = None,
-                 userblock_size: int | None = None, comm: Any = None) -> None:
+                 userblock_size: int | None = None, comm: Any = None, swmr: bool = False,
+                 rdcc_nslots: int | None = None, rdcc_nbytes: int | None = None,
+                 rdcc_w0: float | None = None, track_order: bool | None = None,
+                 fs_strategy: str | None = None, fs_persist: bool = False,
+                 fs_threshold: int = 1, fs_page_size: int | None = None,
+                 page_buf_size: int | None = None, min_meta_keep: int = 0,
+                 min_raw_keep: int = 0, locking: bool | str | None = None,
+                 alignment_threshold: int = 1, alignment_interval: int = 1,
+                 meta_block_size: int | None = None) -> None:
         """Open or create the HDF5 file `name`.
 
         mode: 'r' (read only, must exist), 'r+' (read/write, must exist),
         'w' (create, truncate), 'w-' or 'x' (create, fail if it exists),
-        'a' (read/write, create if missing).  driver: None or 'core'.
+        'a' (read/write, create if missing).  driver: None, 'sec2', 'stdio'
+        or 'core' (with backing_store).  The other keywords are h5py's:
+        swmr (read side), the chunk cache rdcc_*, track_order (the root
+        group's links and attributes), the file space fs_* (new files),
+        page_buf_size with min_meta_keep/min_raw_keep, locking (True, False
+        or 'best-effort'), alignment_*, meta_block_size.
         Without `es` the open waits and raises FileNotFoundError,
         FileExistsError or OSError at once; with `es` it is queued and those
-        are raised by es.wait()."""
+        are raised by es.wait().  Python file-like objects raise TypeError:
+        the I/O thread never calls Python code."""
         if hasattr(name, "read") or hasattr(name, "write"):
             raise TypeError("h5async opens files by name; Python file-like objects are "
                             "not supported (the I/O thread cannot call Python code)")
-        super().__init__(_h5async.open_file(name, mode, es=es, driver=driver,
-                                            backing_store=backing_store, libver=libver,
-                                            userblock_size=userblock_size, comm=comm))
+        self._open(name, mode, es=es, driver=driver, backing_store=backing_store,
+                   libver=libver, userblock_size=userblock_size, comm=comm, swmr=swmr,
+                   rdcc_nslots=rdcc_nslots, rdcc_nbytes=rdcc_nbytes, rdcc_w0=rdcc_w0,
+                   track_order=track_order, fs_strategy=fs_strategy, fs_persist=fs_persist,
+                   fs_threshold=fs_threshold, fs_page_size=fs_page_size,
+                   page_buf_size=page_buf_size, min_meta_keep=min_meta_keep,
+                   min_raw_keep=min_raw_keep, locking=locking,
+                   alignment_threshold=alignment_threshold,
+                   alignment_interval=alignment_interval, meta_block_size=meta_block_size)
         if es is None:
             _implicit.adopt(self)  # implicit mode: a default event set if writable
+
+    def _open(self, name: str | bytes | os.PathLike[str], mode: str, **kw: Any) -> None:
+        super().__init__(_h5async.open_file(name, mode, **kw))
+
+    _in_memory_count = 0
+    _FCPL_KEYWORDS = ("track_order", "fs_strategy", "fs_persist", "fs_threshold",
+                      "fs_page_size")
+
+    @classmethod
+    def in_memory(cls, file_image: Any = None, es: _h5async.EventSet | None = None,
+                  **kwargs: Any) -> File:
+        """A file in memory only (h5py's File.in_memory): empty, or opened
+        read/write from `file_image` (bytes or any buffer; copied).  Other
+        keywords are File()'s, except name, mode, driver, locking and
+        backing_store."""
+        for k in ("driver", "locking", "backing_store"):
+            if k in kwargs:
+                raise TypeError(f"File.in_memory() got an unexpected keyword argument {k!r}")
+        fcpl = [k for k in cls._FCPL_KEYWORDS if k in kwargs]
+        if file_image and fcpl:
+            raise TypeError(f"{', '.join(fcpl)} parameters cannot be used with file_image")
+        # HDF5 needs a name, different from every other open file's; it is
+        # never created on disk.
+        name = f"h5async_in_memory_nonfile_{cls._in_memory_count}"
+        cls._in_memory_count += 1
+        f = cls.__new__(cls)
+        image = bytes(memoryview(file_image)) if file_image else None
+        f._open(name, "r+" if image else "w-", es=es, driver="core", backing_store=False,
+                image=image, **kwargs)
+        return f
 
     @classmethod
     def _from_id(cls, oid: _h5async.ObjectID) -> File:
@@ -354,6 +404,41 @@ class File(Group):
     def mode(self) -> str:
         """'r' (read only) or 'r+' (writable)."""
         return self._id.mode
+
+    @property
+    def driver(self) -> str:
+        """The HDF5 file driver: 'sec2', 'core', 'stdio', 'mpio'.  This and
+        libver, userblock_size, meta_block_size and swmr_mode are read from
+        HDF5, as h5py does: each waits for its own query."""
+        return cast(str, self._id.file_info()["driver"])
+
+    @property
+    def libver(self) -> tuple[str, str]:
+        """The file format bounds (low, high); 'latest' reads as the name
+        of this HDF5's newest format ('v110' on 1.10), as in h5py."""
+        return cast("tuple[str, str]", self._id.file_info()["libver"])
+
+    @property
+    def userblock_size(self) -> int:
+        """The user block size in bytes (0: none)."""
+        return cast(int, self._id.file_info()["userblock_size"])
+
+    @property
+    def meta_block_size(self) -> int:
+        """The minimum size of metadata block allocations, in bytes."""
+        return cast(int, self._id.file_info()["meta_block_size"])
+
+    @property
+    def swmr_mode(self) -> bool:
+        """Whether the file is open in SWMR mode (File(..., 'r', swmr=True))."""
+        return cast(bool, self._id.file_info()["swmr_mode"])
+
+    @swmr_mode.setter
+    def swmr_mode(self, value: bool) -> None:
+        if not value:
+            raise ValueError("It is not possible to forcibly switch SWMR mode off.")
+        raise NotImplementedError("h5async does not support SWMR write mode "
+                                  "(f.swmr_mode = True); SWMR reading (swmr=True) works")
 
     @property
     def file(self) -> File:
