@@ -204,11 +204,13 @@ static int parse_mask(PyArrayObject *mask, int rank, const uint64_t *dims, ha_in
     return 0;
 }
 
-/* One axis: an integer (drops the axis), a slice or a list. */
+/* One axis: an integer (drops the axis), a slice or a list; a range is
+ * the list of its positions, as in h5py (d[range(0, 10, 2)]). */
 static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
 {
     ha_sel *s = &out->sel;
-    if (PyList_Check(item) || (PyArray_Check(item) && PyArray_NDIM((PyArrayObject *)item) > 0))
+    if (PyList_Check(item) || PyRange_Check(item) ||
+        (PyArray_Check(item) && PyArray_NDIM((PyArrayObject *)item) > 0))
         return parse_list(item, axis, dim, out);
     if (PySlice_Check(item)) {
         Py_ssize_t start, stop, step;

@@ -164,6 +164,20 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
             dtype = dtype.dtype
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
+    def create_dataset_like(self, name: str | None, other: Dataset, es: ESArg = DEFAULT,
+                            **kwupdate: Any) -> Dataset:
+        """Create a dataset like `other`: its shape, dtype, chunks, filters,
+        fill value, maxshape (when it differs from the shape) and
+        track_order, as h5py; keywords override them.  No data or
+        attributes are copied.  Never waits: all of it is cached."""
+        for k in ("shape", "dtype", "chunks", "compression", "compression_opts",
+                  "shuffle", "fletcher32", "fillvalue"):
+            kwupdate.setdefault(k, getattr(other, k))
+        kwupdate.setdefault("track_order", other.id.track_order())
+        if other.maxshape != other.shape:
+            kwupdate.setdefault("maxshape", other.maxshape)
+        return self.create_dataset(name, es=es, **kwupdate)
+
     def require_group(self, name: str, es: ESArg = DEFAULT) -> Group:
         """Return the group `name`, creating it if missing (the check waits).
         Raises TypeError if a dataset has that name."""
@@ -551,6 +565,38 @@ class Dataset(HLObject):
         """The value of elements never written (cached)."""
         return self._id.fillvalue
 
+    @property
+    def nbytes(self) -> int:
+        """The size of the data in bytes, itemsize * size; 0 for Empty (cached)."""
+        if self._id.shape is None:
+            return 0
+        return self.dtype.itemsize * self.size
+
+    def iter_chunks(self, sel: Any = None) -> Iterator[tuple[slice, ...]]:
+        """The chunks of the dataset (or of the region `sel`, a slice, an
+        integer or a tuple of them) as tuples of slices, each the
+        intersection of one chunk with the region, in C order, as h5py.
+        TypeError if not chunked, ValueError for a region outside the
+        dataset.  Never waits (shape and chunks are cached)."""
+        return _chunk_iter(self.shape, self.chunks, sel)
+
+    def fields(self, names: str | list[str]) -> _FieldsView:
+        """A view that reads only the fields `names` of a compound dataset:
+        d.fields("x")[:] is that field's array, d.fields(["x", "y"])[:] a
+        structured array of those two.  ValueError for an unknown field."""
+        return _FieldsView(self, names)
+
+    def flush(self, es: ESArg = DEFAULT) -> None:
+        """Write the dataset's cached data and metadata to the file
+        (H5Dflush, for SWMR readers); queued like a write."""
+        self._id.dset_flush(es=es)
+
+    def refresh(self) -> None:
+        """Reload the dataset's metadata from the file (H5Drefresh, for
+        SWMR readers): `shape` then shows what the writer has flushed.
+        Waits for it, behind everything submitted before."""
+        self._id.refresh()
+
     @overload
     def __getitem__(self, key: slice | tuple[slice, ...] | list[int] | npt.NDArray[Any]
                     ) -> npt.NDArray[Any]: ...
@@ -724,6 +770,86 @@ class _ReadView:
 
     def __len__(self) -> int:
         return len(self._dset)
+
+
+class _FieldsView:
+    """What Dataset.fields() returns: slicing reads those fields only."""
+
+    def __init__(self, dset: Dataset, names: str | list[str]) -> None:
+        base = dset.dtype
+        self._single = names if isinstance(names, str) else None
+        names = [names] if isinstance(names, str) else list(names)
+        if base.names is None:
+            raise ValueError("Field names only allowed for compound types")
+        for name in names:
+            if name not in base.names:
+                raise ValueError(f"Field {name} does not appear in this type.")
+        self._dset = dset
+        self._read_dtype = np.dtype([(name, base.fields[name][0])  # type: ignore[index]
+                                     for name in names])
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of what a read gives."""
+        if self._single is not None:
+            return self._read_dtype[self._single]
+        return self._read_dtype
+
+    def __getitem__(self, key: Any) -> Any:
+        data = self._dset.id.read(key, dtype=self._read_dtype)
+        return data if self._single is None else data[self._single]
+
+    def __array__(self, dtype: npt.DTypeLike | None = None,
+                  copy: bool | None = None) -> npt.NDArray[Any]:
+        arr = np.asarray(self[()])
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self._dset)
+
+
+def _chunk_iter(shape: tuple[int, ...], chunks: tuple[int, ...] | None,
+                source_sel: Any) -> Iterator[tuple[slice, ...]]:
+    """h5py's ChunkIterator: the checks run at the call, the chunks lazily."""
+    if not chunks:
+        raise TypeError("Chunked dataset required")
+    rank = len(shape)
+    if source_sel is None:
+        sel = [slice(0, shape[dim]) for dim in range(rank)]
+    else:
+        items = [source_sel] if isinstance(source_sel, (slice, int)) else list(source_sel)
+        if len(items) != rank:
+            raise ValueError("Invalid selection - selection region must have same rank as dataset")
+        sel = []
+        for dim, s in enumerate(items):
+            if isinstance(s, slice):
+                sel.append(slice(s.start or 0, s.stop or shape[dim], s.step))
+            elif isinstance(s, int):
+                sel.append(slice(s, s + 1))
+            else:
+                raise AssertionError(f"{s}: Selection object must be a slice or integer")
+    index = []
+    for dim in range(rank):
+        s = sel[dim]
+        if s.start < 0 or s.stop > shape[dim] or s.stop <= s.start:
+            raise ValueError("Invalid selection - selection region must be within dataset space")
+        index.append(s.start // chunks[dim])
+    return _chunks_from(shape, chunks, sel, index)
+
+
+def _chunks_from(shape: tuple[int, ...], chunks: tuple[int, ...], sel: list[slice],
+                 index: list[int]) -> Iterator[tuple[slice, ...]]:
+    rank = len(shape)
+    while rank and index[0] * chunks[0] < sel[0].stop:
+        yield tuple(slice(max(index[d] * chunks[d], sel[d].start),
+                          min((index[d] + 1) * chunks[d], sel[d].stop), 1)
+                    for d in range(rank))
+        # The next chunk: the last axis first, carrying into the ones before.
+        for dim in range(rank - 1, -1, -1):
+            index[dim] += 1
+            if index[dim] * chunks[dim] < sel[dim].stop or dim == 0:
+                break
+            index[dim] = sel[dim].start // chunks[dim]
 
 
 class AttributeManager(MutableMapping[str, Any]):
