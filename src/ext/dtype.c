@@ -232,7 +232,11 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
     if (!t)
         return (ha_type *)PyErr_NoMemory();
     t->cset = utf8 ? HA_CSET_UTF8 : HA_CSET_ASCII;
-    t->nullpad = cls == HA_T_BYTES;
+    /* numpy's 'S' is null-padded; "h5async_strpad": "nullterm" asks for
+     * HDF5's null-terminated strings (H5DS's CLASS and NAME attributes). */
+    PyObject *pad = meta ? PyDict_GetItemString(meta, "h5async_strpad") : NULL;
+    t->nullpad = cls == HA_T_BYTES &&
+                 !(pad && PyUnicode_Check(pad) && PyUnicode_CompareWithASCIIString(pad, "nullterm") == 0);
     return t;
 }
 

@@ -310,8 +310,11 @@ static PyMethodDef *joined_methods(void)
                             ha_link_methods};
     size_t n = 0;
     for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
-        for (PyMethodDef *d = parts[p]; d->ml_name && n < 63; d++)
+        for (PyMethodDef *d = parts[p]; d->ml_name; d++) {
+            if (n + 1 >= sizeof all / sizeof all[0])
+                return NULL;
             all[n++] = *d;
+        }
     done = 1;
     return all;
 }

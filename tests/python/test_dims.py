@@ -84,12 +84,8 @@ CASES = [("h5py", "write", "h5py"), ("h5async", "write", "h5async"),
          ("h5async", "write-async", "h5async"), ("h5py", "write", "h5async"),
          ("h5async", "write", "h5py"), ("h5async", "write-async", "h5py")]
 
-# h5py's H5DSis_scale requires CLASS to be a null-terminated string, and the
-# dtype conversion stores numpy's 'S' null-padded until it honours the
-# h5async_strpad metadata that h5ds.fixed_ascii() sets (a one-line change in
-# src/ext/dtype.c); until then h5py does not see our scales as scales.
-NULLTERM = pytest.mark.xfail(strict=True, reason="fixed-length strings are stored "
-                             "NULLPAD; H5DS needs CLASS to be NULLTERM (src/ext/dtype.c)")
+# h5py's H5DSis_scale requires CLASS to be a null-terminated string: the
+# dtype conversion honours the h5async_strpad metadata h5ds.fixed_ascii() sets.
 
 
 def _run(lib, mode, path):
@@ -101,9 +97,7 @@ def baseline(tmp_path_factory):
     return _run("h5py", "write", tmp_path_factory.mktemp("dims") / "h5py.h5")
 
 
-@pytest.mark.parametrize("writer,mode,reader", [
-    pytest.param(*c, marks=NULLTERM) if c[0] == "h5async" and c[2] == "h5py" else c
-    for c in CASES])
+@pytest.mark.parametrize("writer,mode,reader", CASES)
 def test_same_as_h5py(tmp_path, baseline, writer, mode, reader):
     path = tmp_path / "dims.h5"
     out = _run(writer, mode, path)
@@ -165,7 +159,6 @@ def test_types_are_h5ds_types(tmp_path):
 
 
 @needs_h5dump
-@NULLTERM
 def test_class_and_name_are_null_terminated(tmp_path):
     path = tmp_path / "ours.h5"
     _run("h5async", "write", path)
