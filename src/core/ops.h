@@ -80,6 +80,7 @@ int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
  * here) into t->result.data, and reclaim HDF5's memory. */
 int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
                    void *src);
+void ha_vlen_reclaim(hid_t mtype, hid_t space, void *buf);
 
 /* Read the creation options and layout of dataset `did`, whose type is
  * `type`, into `d` (d->fill malloc'd when a fill value was set). */

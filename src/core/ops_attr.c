@@ -130,38 +130,38 @@ static void *repack_sequences(const ha_type *type, size_t n, const hvl_t *src, s
     return dst;
 }
 
+/* Give back what HDF5 allocated for the variable-length data in `buf`
+ * (then `buf` itself, malloc'd). */
+void ha_vlen_reclaim(hid_t mtype, hid_t space, void *buf)
+{
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(mtype, space, H5P_DEFAULT, buf);
+#else
+    H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, buf);
+#endif
+    free(buf);
+}
+
 int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
                    void *src)
 {
+    size_t total = 0;
+    char *dst;
     if (type->cls == HA_T_VLSEQ) {
-        size_t total = 0;
-        void *dst = repack_sequences(type, n, src, &total);
-#if H5_VERSION_GE(1, 12, 0)
-        H5Treclaim(mtype, space, H5P_DEFAULT, src);
-#else
-        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, src);
-#endif
-        free(src);
-        t->result.data = dst;
-        t->result.nbytes = total;
-        return dst ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+        dst = repack_sequences(type, n, src, &total);
+    } else {
+        repack_state st = {n * type->size, NULL};
+        ha_type_walk_vlen(type, src, n, count_string, &st);
+        total = st.total;
+        if ((dst = malloc(total ? total : 1))) {
+            memcpy(dst, src, n * type->size);
+            st.tail = dst + n * type->size;
+            ha_type_walk_vlen(type, dst, n, move_string, &st);
+        }
     }
-    repack_state st = {n * type->size, NULL};
-    ha_type_walk_vlen(type, src, n, count_string, &st);
-    char *dst = malloc(st.total ? st.total : 1);
-    if (dst) {
-        memcpy(dst, src, n * type->size);
-        st.tail = dst + n * type->size;
-        ha_type_walk_vlen(type, dst, n, move_string, &st);
-    }
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(mtype, space, H5P_DEFAULT, src);
-#else
-    H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, src);
-#endif
-    free(src);
+    ha_vlen_reclaim(mtype, space, src);
     t->result.data = dst;
-    t->result.nbytes = st.total;
+    t->result.nbytes = total;
     return dst ? 0 : ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
 }
 

@@ -132,13 +132,7 @@ static int read_vlen(ha_task *t, hid_t did, xfer *x)
     if (!buf)
         return -1;
     if (H5Dread(did, x->mtype, x->mspace, x->fspace, x->dxpl, buf) < 0) {
-        /* What HDF5 allocated before it failed is reclaimed too. */
-#if H5_VERSION_GE(1, 12, 0)
-        H5Treclaim(x->mtype, x->mspace, H5P_DEFAULT, buf);
-#else
-        H5Dvlen_reclaim(x->mtype, x->mspace, H5P_DEFAULT, buf);
-#endif
-        free(buf);
+        ha_vlen_reclaim(x->mtype, x->mspace, buf); /* what HDF5 allocated before failing */
         return -1;
     }
     return ha_vlen_repack(t, t->type, x->mtype, x->mspace, (size_t)n, buf);

@@ -29,3 +29,25 @@ def check_ok(proc, code=0):
     """Assert the exit status (0 by default, never a signal); return stdout."""
     assert proc.returncode == code, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return proc.stdout
+
+
+def run_lib(script, lib, mode, path, timeout=120):
+    """Run a round-trip `script` whose sys.argv is (lib, mode, path): `lib`
+    is "h5py" or "h5async", `mode` "write", "write-async" or "read"; it
+    prints what it reads.  Returns that output."""
+    proc = subprocess.run([sys.executable, "-c", script, lib, mode, str(path)],
+                          capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stderr}"
+    return proc.stdout
+
+
+def check_round_trips(script, tmp_path):
+    """The same file content both ways: h5async writes (sync and async) and
+    both libraries read; h5async reads what h5py wrote.  Every reading
+    must print what h5py prints for its own file."""
+    expected = run_lib(script, "h5py", "write", tmp_path / "h5py.h5")
+    assert run_lib(script, "h5async", "read", tmp_path / "h5py.h5") == expected
+    for mode in ("write", "write-async"):
+        path = tmp_path / f"ours-{mode}.h5"
+        assert run_lib(script, "h5async", mode, path) == expected
+        assert run_lib(script, "h5py", "read", path) == expected

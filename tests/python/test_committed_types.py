@@ -4,10 +4,7 @@ an h5async.Datatype with its dtype, create_dataset(dtype=Datatype) uses its
 dtype, get(getclass=True) is Datatype.  Written and read by h5async (sync
 and async) and by h5py, each in its own interpreter; all print the same.
 """
-import subprocess
-import sys
-
-import pytest
+from subproc import check_round_trips
 
 SCRIPT = r'''
 import sys, numpy as np
@@ -28,24 +25,7 @@ print(type(t).__name__, t.dtype, sorted(L.check_enum_dtype(f["g/e"].dtype).items
 '''
 
 
-def run(lib, mode, path):
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, lib, mode, str(path)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
+def test_committed_types_round_trip_with_h5py(tmp_path):
+    check_round_trips(SCRIPT, tmp_path)
 
-@pytest.fixture
-def expected(tmp_path):
-    return run("h5py", "write", tmp_path / "h5py.h5")
-
-
-@pytest.mark.parametrize("mode", ["write", "write-async"])
-def test_h5async_commits_types_h5py_reads(tmp_path, expected, mode):
-    path = tmp_path / "ours.h5"
-    assert run("h5async", mode, path) == expected
-    assert run("h5py", "read", path) == expected
-
-
-def test_h5async_reads_types_h5py_committed(tmp_path, expected):
-    assert run("h5async", "read", tmp_path / "h5py.h5") == expected

@@ -7,7 +7,7 @@ Inside compounds they are refused with TypeError (not misread).
 import subprocess
 import sys
 
-import pytest
+from subproc import check_round_trips
 
 SCRIPT = r'''
 import sys, numpy as np
@@ -39,27 +39,9 @@ print([x.tolist() for x in f.attrs["ints"]])
 '''
 
 
-def run(lib, mode, path):
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, lib, mode, str(path)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
 
-
-@pytest.fixture
-def expected(tmp_path):
-    return run("h5py", "write", tmp_path / "h5py.h5")
-
-
-@pytest.mark.parametrize("mode", ["write", "write-async"])
-def test_h5async_writes_sequences_h5py_reads(tmp_path, expected, mode):
-    path = tmp_path / "ours.h5"
-    assert run("h5async", mode, path) == expected
-    assert run("h5py", "read", path) == expected
-
-
-def test_h5async_reads_sequences_h5py_wrote(tmp_path, expected):
-    assert run("h5async", "read", tmp_path / "h5py.h5") == expected
+def test_sequences_round_trip_with_h5py(tmp_path):
+    check_round_trips(SCRIPT, tmp_path)
 
 
 COMPOUND = r'''
