@@ -39,7 +39,7 @@ __version__ = version.version
 hdf5_version = version.hdf5_version
 
 
-def drain():
+def drain() -> None:
     """Wait until every operation submitted so far, in any event set, is done."""
     _h5async.drain()
 

@@ -10,6 +10,7 @@ status 1.
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 
 USAGE = """usage: python -m h5async run script.py [args...]
        python -m h5async run -m module [args...]
@@ -18,7 +19,7 @@ Runs a program with h5async installed as h5py (install_as_h5py()) and
 implicit mode on (every file opened for writing gets a default event set)."""
 
 
-def _run(argv):
+def _run(argv: Sequence[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stderr if not argv else sys.stdout)
         return 2 if not argv else 0
@@ -42,7 +43,7 @@ def _run(argv):
     return 0
 
 
-def _finish():
+def _finish() -> bool:
     """Wait for what implicit mode queued; print failures; True if any."""
     from h5async import _implicit
 
@@ -54,7 +55,7 @@ def _finish():
     return bool(failures)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] != "run":
         print(USAGE, file=sys.stderr)

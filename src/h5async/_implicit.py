@@ -16,11 +16,18 @@ File.__init__ calls ``adopt()`` after opening.  The file's class is swapped
 for a subclass that overrides close() and flush() (made once per class), so
 that ``_hl.py`` needs only that one call.
 """
+from __future__ import annotations
+
 import atexit
 import sys
 import weakref
+from typing import TYPE_CHECKING
 
 from . import _h5async
+
+if TYPE_CHECKING:
+    from ._h5async import ESArg
+    from ._hl import File
 
 DEFAULT = _h5async.DEFAULT
 
@@ -28,11 +35,11 @@ _enabled = False
 _atexit_registered = False
 # (weak reference to the File object, its implicit event set, file name),
 # one per file adopted and not yet closed through that object.
-_live = []
-_subclasses = {}
+_live: list[tuple[weakref.ref[File], _h5async.EventSet, str]] = []
+_subclasses: dict[type[File], type[File]] = {}
 
 
-def set_implicit(enabled=True):
+def set_implicit(enabled: bool = True) -> None:
     """Turn implicit mode on or off for files opened from now on."""
     global _enabled, _atexit_registered
     _enabled = bool(enabled)
@@ -43,12 +50,12 @@ def set_implicit(enabled=True):
         _atexit_registered = True
 
 
-def is_implicit():
+def is_implicit() -> bool:
     """Whether files opened for writing get a default event set."""
     return _enabled
 
 
-def adopt(f):
+def adopt(f: File) -> None:
     """Give `f`, just opened without an event set, its implicit one if
     implicit mode is on and `f` was opened for writing."""
     if not _enabled or f.mode == "r" or f.es is not None:
@@ -60,7 +67,7 @@ def adopt(f):
     f.__class__ = _implicit_class(type(f))
 
 
-def _implicit_class(cls):
+def _implicit_class(cls: type[File]) -> type[File]:
     sub = _subclasses.get(cls)
     if sub is None:
         sub = type(cls.__name__, (cls,), {
@@ -70,7 +77,7 @@ def _implicit_class(cls):
     return sub
 
 
-def _own_es(f):
+def _own_es(f: File) -> _h5async.EventSet | None:
     """The implicit event set of `f`, or None if the program replaced it."""
     for ref, es, _ in _live:
         if ref() is f:
@@ -78,32 +85,34 @@ def _own_es(f):
     return None
 
 
-def _close(self, es=DEFAULT):
+def _close(self: File, es: ESArg = DEFAULT) -> None:
     """Close the file; without `es`, synchronously, raising EventSetError
     with the failures of its queued operations (implicit mode)."""
     own = _own_es(self) if self else None
     if es is DEFAULT and (own is not None or self.es is None):
         es = None
+    # type(self) is the implicit subclass, so super() reaches File's own
+    # method; mypy sees type(self) as File and looks in Group.
     try:
-        super(type(self), self).close(es=es)
+        super(type(self), self).close(es=es)  # type: ignore[misc]
     finally:
         if own is not None and es is None:
             _forget(own)
 
 
-def _flush(self, es=DEFAULT):
+def _flush(self: File, es: ESArg = DEFAULT) -> None:
     """Flush the file; without `es`, synchronously, raising EventSetError
     with the failures of its queued operations so far (implicit mode)."""
     own = _own_es(self)
     if es is DEFAULT and (own is not None or self.es is None):
-        super(type(self), self).flush(es=None)
+        super(type(self), self).flush(es=None)  # type: ignore[misc]  # as in _close
         if own is not None:
             own.wait()
         return
-    super(type(self), self).flush(es=es)
+    super(type(self), self).flush(es=es)  # type: ignore[misc]  # as in _close
 
 
-def _forget(es):
+def _forget(es: _h5async.EventSet) -> None:
     """Drop a closed file's event set: its failures were raised by close()."""
     _live[:] = [item for item in _live if item[1] is not es]
     if es.num_in_progress == 0 and not es.closed:
@@ -113,7 +122,7 @@ def _forget(es):
             es.close()
 
 
-def _prune():
+def _prune() -> None:
     """Drop the event sets of files the program let go of without closing
     that have nothing pending and nothing failed (the file's own id keeps
     its event set as long as it needs it)."""
@@ -121,10 +130,10 @@ def _prune():
                 if ref() is not None or es.num_in_progress or es.op_failed]
 
 
-def wait_all():
+def wait_all() -> list[tuple[str, _h5async.EventSetError]]:
     """Wait for every implicit event set; return the EventSetErrors raised,
     each with the file name it belongs to."""
-    failures = []
+    failures: list[tuple[str, _h5async.EventSetError]] = []
     for _, es, name in list(_live):
         if es.closed:
             continue
@@ -136,7 +145,7 @@ def wait_all():
     return failures
 
 
-def _report_at_exit():
+def _report_at_exit() -> None:
     for name, exc in wait_all():
         print(f"h5async: implicit mode: operations on {name} failed:", file=sys.stderr)
         for err in exc.exceptions:

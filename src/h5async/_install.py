@@ -16,6 +16,8 @@ import importlib.abc
 import importlib.machinery
 import sys
 import types
+from collections.abc import Sequence
+from typing import Any
 
 _SUBMODULES = {
     "version": "h5async._compat.version",
@@ -39,7 +41,7 @@ _LOW_LEVEL = {"h5a", "h5ac", "h5d", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
               "_proxy", "_selector", "_npystrings"}
 
 
-def _unsupported(name):
+def _unsupported(name: str) -> str:
     what = name.split(".", 1)[1]
     reason = ("h5py's low-level API, which h5async does not have; use the high-level "
               "classes" if what.split(".")[0] in _LOW_LEVEL else "not implemented")
@@ -49,7 +51,7 @@ def _unsupported(name):
 class _H5pyModule(types.ModuleType):
     """The module ``import h5py`` returns: h5async under h5py's name."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name in _SUBMODULES:
             return importlib.import_module("h5py." + name)
         if name.startswith("__"):
@@ -60,7 +62,7 @@ class _H5pyModule(types.ModuleType):
         except AttributeError:
             raise AttributeError(f"h5py.{name} is not supported by h5async") from None
 
-    def __dir__(self):
+    def __dir__(self) -> list[str]:
         names = set(dir(sys.modules["h5async"])) | set(self.__dict__)
         return sorted(names | {n for n in _SUBMODULES if "." not in n})
 
@@ -68,16 +70,16 @@ class _H5pyModule(types.ModuleType):
 class _AliasLoader(importlib.abc.Loader):
     """Hands out an already imported h5async module under an h5py name."""
 
-    def __init__(self, target):
+    def __init__(self, target: str) -> None:
         self._target = target
-        self._own_spec = None
+        self._own_spec: importlib.machinery.ModuleSpec | None = None
 
-    def create_module(self, spec):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         module = importlib.import_module(self._target)
         self._own_spec = module.__spec__
         return module
 
-    def exec_module(self, module):
+    def exec_module(self, module: types.ModuleType) -> None:
         # module_from_spec() stamped the h5py spec on h5async's module; put
         # its own back so that it stays importable and reloadable as itself.
         module.__spec__ = self._own_spec
@@ -86,7 +88,9 @@ class _AliasLoader(importlib.abc.Loader):
 class _H5pyFinder(importlib.abc.MetaPathFinder):
     """Answers every import of ``h5py.*`` while h5async is installed as h5py."""
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None
+                  ) -> importlib.machinery.ModuleSpec | None:
         if not fullname.startswith("h5py."):
             return None
         sub = fullname[len("h5py."):]
@@ -101,12 +105,12 @@ class _H5pyFinder(importlib.abc.MetaPathFinder):
 _finder = _H5pyFinder()
 
 
-def installed():
+def installed() -> bool:
     """True if ``import h5py`` gives h5async in this process."""
     return isinstance(sys.modules.get("h5py"), _H5pyModule)
 
 
-def install_as_h5py():
+def install_as_h5py() -> types.ModuleType:
     """Make ``import h5py`` (and its submodules that clients import) give
     h5async from now on in this process.  Call it before the libraries that
     import h5py; a real h5py already imported cannot be replaced (its
@@ -126,8 +130,10 @@ def install_as_h5py():
     mod.__package__ = "h5py"
     mod.__spec__ = importlib.machinery.ModuleSpec("h5py", None, is_package=True)
     mod.__spec__.submodule_search_locations = []
-    mod.__version__ = h5py_version_module.version
-    mod.version = h5py_version_module
+    # Not declared on _H5pyModule: class annotations would become the
+    # module's __annotations__ (ModuleType looks them up on the class).
+    mod.__version__ = h5py_version_module.version  # type: ignore[attr-defined]
+    mod.version = h5py_version_module  # type: ignore[attr-defined]
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
     sys.modules["h5py"] = mod

@@ -16,7 +16,7 @@ from . import _h5async
 _H5PY_VERSION_CLS = namedtuple("_H5PY_VERSION_CLS", "major minor bugfix pre post dev")
 
 
-def _parse(text):
+def _parse(text: str) -> _H5PY_VERSION_CLS:
     """'3.16.0' -> _H5PY_VERSION_CLS(3, 16, 0, None, None, None), as h5py does."""
     head, _, pre = text.partition("-")
     major, minor, bugfix = (int(x) for x in head.split(".")[:3])

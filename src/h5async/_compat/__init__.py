@@ -4,12 +4,14 @@
 client libraries use at the Python level; asking one of them for anything
 else raises an AttributeError that names it, so a gap is never mistaken for
 a missing feature of the client's own."""
+from collections.abc import Callable
+from typing import NoReturn
 
 
-def unsupported_getattr(modname):
+def unsupported_getattr(modname: str) -> Callable[[str], NoReturn]:
     """A module ``__getattr__`` that names what h5async does not provide."""
 
-    def __getattr__(name):
+    def __getattr__(name: str) -> NoReturn:
         if name.startswith("__"):  # protocol probes (__path__, __wrapped__...)
             raise AttributeError(f"module {modname!r} has no attribute {name!r}")
         raise AttributeError(f"{modname}.{name} is not supported by h5async")

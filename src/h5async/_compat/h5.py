@@ -5,7 +5,7 @@ from . import unsupported_getattr
 __getattr__ = unsupported_getattr("h5py.h5")
 
 
-def _has_mpi():
+def _has_mpi() -> bool:
     # The extension refuses driver='mpio' with a ValueError when it was built
     # without parallel HDF5, and checks comm= only when it was built with it;
     # neither check opens a file.
@@ -30,32 +30,32 @@ class H5PYConfig:
     direct_vfd = False
     has_native_complex = False
 
-    def __init__(self):
-        self._mpi = None
+    def __init__(self) -> None:
+        self._mpi: bool | None = None
 
     @property
-    def mpi(self):
+    def mpi(self) -> bool:
         if self._mpi is None:
             self._mpi = _has_mpi()
         return self._mpi
 
     @property
-    def track_order(self):
+    def track_order(self) -> bool:
         return False
 
     @track_order.setter
-    def track_order(self, value):
+    def track_order(self, value: bool) -> None:
         if value:
             raise NotImplementedError(
                 "h5py.get_config().track_order = True is not supported by h5async; "
                 "pass track_order=True to create_group()/create_dataset()")
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         if name in ("complex_names", "bool_names") and value != getattr(self, name):
             raise NotImplementedError(f"h5py.get_config().{name} cannot be changed in h5async")
         super().__setattr__(name, value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"<h5async config: mpi={self.mpi} track_order={self.track_order} "
                 f"complex_names={self.complex_names}>")
 
@@ -63,6 +63,6 @@ class H5PYConfig:
 _config = H5PYConfig()
 
 
-def get_config():
+def get_config() -> H5PYConfig:
     """The configuration object, shared by every caller (as in h5py)."""
     return _config

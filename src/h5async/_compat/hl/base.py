@@ -1,7 +1,7 @@
 """``h5py._hl.base``: the shared base class and helpers."""
 import os
 import threading
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 
 from ..._hl import Empty, HLObject  # noqa: F401
 from .. import unsupported_getattr
@@ -16,7 +16,7 @@ phil = threading.RLock()
 _SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-def is_hdf5(fname):
+def is_hdf5(fname: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
     """True if `fname` is an HDF5 file: its superblock signature is at byte
     0, 512, 1024, 2048... (after a user block), as HDF5 searches it."""
     fname = os.path.abspath(os.fspath(fname))
@@ -33,7 +33,7 @@ def is_hdf5(fname):
     return False
 
 
-def product(nums):
+def product(nums: Iterable[int]) -> int:
     """The product of a sequence of integers (a shape's size)."""
     prod = 1
     for n in nums:
