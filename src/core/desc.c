@@ -112,6 +112,12 @@ static int has_class(const ha_type *t, unsigned mask)
 int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
 int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }
 
+int ha_type_has_nested_vlseq(const ha_type *t)
+{
+    const unsigned seq = 1u << HA_T_VLSEQ;
+    return t->cls == HA_T_VLSEQ ? has_class(t->base, seq) : has_class(t, seq);
+}
+
 typedef int (*slot_fn)(void **slot, ha_tclass cls, void *arg);
 
 static int walk(const ha_type *t, unsigned mask, char *p, size_t n, slot_fn fn, void *arg)

@@ -91,6 +91,8 @@ static inline void *ha_slot_get(void *const *slot)
     return p;
 }
 static inline void ha_slot_set(void **slot, const void *p) { memcpy(slot, &p, sizeof p); }
+/* Whether a variable-length sequence sits anywhere in `t` but its top. */
+int ha_type_has_nested_vlseq(const ha_type *t);
 /* Whether `t` has slots that are Python objects for numpy (strings, refs). */
 int ha_type_has_objects(const ha_type *t);
 /* Call fn(slot, arg) for every vlen-string slot of `n` elements of `t` laid

@@ -4,6 +4,7 @@
 #include "reference.h"
 
 static PyObject *reference_type(void);
+static ha_type *type_from_descr(PyArray_Descr *d);
 
 /* HDF5's hvl_t, without hdf5.h (the extension never sees HDF5). */
 typedef struct {
@@ -68,7 +69,7 @@ static ha_type *compound_from_descr(PyArray_Descr *d)
             goto fail;
         t->fields[i].name = strdup(s);
         t->fields[i].offset = (size_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(info, 1));
-        t->fields[i].type = ha_type_from_descr((PyArray_Descr *)PyTuple_GET_ITEM(info, 0));
+        t->fields[i].type = type_from_descr((PyArray_Descr *)PyTuple_GET_ITEM(info, 0));
         if (!t->fields[i].type)
             goto fail;
         if (!t->fields[i].name) {
@@ -115,7 +116,7 @@ static ha_type *array_from_descr(PyArray_Descr *d)
     PyArray_ArrayDescr *sub = PyDataType_SUBARRAY(d);
     PyObject *shape = PyTuple_Check(sub->shape) ? Py_NewRef(sub->shape) : PyTuple_Pack(1, sub->shape);
     ha_type *t = shape ? ha_type_new(HA_T_ARRAY, (size_t)PyDataType_ELSIZE(d), HA_ORDER_LE) : NULL;
-    if (!t || PyTuple_GET_SIZE(shape) > HA_MAX_RANK || !(t->base = ha_type_from_descr(sub->base))) {
+    if (!t || PyTuple_GET_SIZE(shape) > HA_MAX_RANK || !(t->base = type_from_descr(sub->base))) {
         if (shape && !PyErr_Occurred())
             PyErr_SetString(PyExc_TypeError, "unsupported subarray dtype");
         ha_type_free(t);
@@ -152,7 +153,7 @@ static ha_type *opaque_from_descr(PyArray_Descr *d)
  * references (strings inside one are not supported). */
 static ha_type *vlseq_from_descr(PyArray_Descr *base)
 {
-    ha_type *b = ha_type_from_descr(base);
+    ha_type *b = type_from_descr(base);
     if (!b)
         return NULL;
     if (ha_type_has_vlen(b) || b->cls == HA_T_VLSEQ || b->cls == HA_T_COMPOUND) {
@@ -171,7 +172,7 @@ static ha_type *vlseq_from_descr(PyArray_Descr *base)
     return t;
 }
 
-ha_type *ha_type_from_descr(PyArray_Descr *d)
+static ha_type *type_from_descr(PyArray_Descr *d)
 {
     size_t size = (size_t)PyDataType_ELSIZE(d);
     PyObject *meta = PyDataType_METADATA(d);
@@ -212,9 +213,15 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
     case 'O':
         if (meta && PyDict_GetItemString(meta, "ref"))
             return ha_type_new(HA_T_REF, sizeof(uint64_t), HA_ORDER_LE) ?: (ha_type *)PyErr_NoMemory();
-        if (meta && PyDict_GetItemString(meta, "vlen") &&
-            PyArray_DescrCheck(PyDict_GetItemString(meta, "vlen")))
-            return vlseq_from_descr((PyArray_Descr *)PyDict_GetItemString(meta, "vlen"));
+        if (meta && PyDict_GetItemString(meta, "vlen") && !ha_descr_is_vlstr(d, &utf8)) {
+            /* vlen_dtype(np.uint8), (int), ("f4"): any dtype-like, as h5py */
+            PyArray_Descr *base = NULL;
+            if (!PyArray_DescrConverter(PyDict_GetItemString(meta, "vlen"), &base))
+                return NULL;
+            ha_type *t = vlseq_from_descr(base);
+            Py_DECREF(base);
+            return t;
+        }
         if (!ha_descr_is_vlstr(d, &utf8))
             return no_conversion(d);
         cls = HA_T_VLSTR;
@@ -260,6 +267,18 @@ PyArray_Descr *ha_write_descr(PyObject *value, PyArray_Descr *dtype)
     if (ha_write_keeps_dtype(value, dtype))
         return (PyArray_Descr *)Py_NewRef((PyObject *)PyArray_DESCR((PyArrayObject *)value));
     return (PyArray_Descr *)Py_NewRef((PyObject *)dtype);
+}
+
+ha_type *ha_type_from_descr(PyArray_Descr *d)
+{
+    ha_type *t = type_from_descr(d);
+    if (t && ha_type_has_nested_vlseq(t)) {
+        ha_type_free(t);
+        PyErr_Format(PyExc_TypeError, "%R holds variable-length sequences inside another type, "
+                     "which h5async does not support yet (only at the top level)", (PyObject *)d);
+        return NULL;
+    }
+    return t;
 }
 
 PyArray_Descr *ha_vlstr_descr(int utf8)
@@ -372,14 +391,6 @@ static PyArray_Descr *compound_descr(const ha_type *t)
     if (!names || !formats || !offsets)
         goto done;
     for (int i = 0; i < t->nfields; i++) {
-        if (t->fields[i].type->cls == HA_T_VLSEQ) {
-            /* Its memory layout (16 bytes) is not numpy's (8): refused
-             * rather than misread. */
-            PyErr_Format(PyExc_TypeError, "compound member '%s' is a variable-length sequence, "
-                         "which h5async does not support inside compounds yet",
-                         t->fields[i].name);
-            goto done;
-        }
         PyArray_Descr *fd = ha_descr_from_type(t->fields[i].type);
         if (!fd)
             goto done;
@@ -455,6 +466,13 @@ static PyArray_Descr *opaque_descr(const ha_type *t)
 
 PyArray_Descr *ha_descr_from_type(const ha_type *t)
 {
+    if (ha_type_has_nested_vlseq(t)) {
+        /* HDF5 lays a sequence out in 16 bytes where numpy has 8: refused
+         * rather than misread (a sequence inside an array or a compound). */
+        PyErr_SetString(PyExc_TypeError, "variable-length sequences inside another type are "
+                        "not supported by h5async yet (only at the top level)");
+        return NULL;
+    }
     switch (t->cls) {
     case HA_T_INT:
     case HA_T_UINT:
