@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order)
 {
@@ -74,20 +73,6 @@ ha_type *ha_type_copy(const ha_type *t)
 fail:
     ha_type_free(c);
     return NULL;
-}
-
-void *ha_stage_alloc(size_t n)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (n < huge)
-        return malloc(n ? n : 1);
-    void *p = NULL;
-    if (posix_memalign(&p, huge, n) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, n, MADV_HUGEPAGE); /* advice only: failure is harmless */
-#endif
-    return p;
 }
 
 /* Whether `t` has a slot of a class in `mask` (1 << cls) at any depth. */

@@ -157,12 +157,20 @@ typedef struct {
 } ha_dcpl;
 
 /*
- * A staging buffer of `n` bytes for a queued write, released with free().
- * Large ones are aligned to 2 MiB and asked to be backed by huge pages:
- * filling a fresh buffer costs mostly page faults, and this cuts them
- * 512-fold where the kernel agrees.  NULL on out-of-memory.
+ * A staging buffer of `n` bytes for a queued write (stagepool.c), released
+ * with ha_stage_free(p, n) (free() is also correct, only slower next time).
+ * Large buffers are reused: filling fresh memory costs mostly page faults
+ * (a 64 MiB copy took 4x a copy into touched memory), so a released one
+ * goes back to a small pool instead of to the OS.  New large ones are
+ * aligned to 2 MiB and asked to be backed by huge pages.  NULL on
+ * out-of-memory.
  */
 void *ha_stage_alloc(size_t n);
+void ha_stage_free(void *p, size_t n);
+/* Give the pool's buffers back to the OS (at exit, and for tests). */
+void ha_stage_trim(void);
+/* The staging cap, which also bounds what the pool keeps (engine.c). */
+void ha_stage_pool_limit(uint64_t cap);
 
 /*
  * Checked sizes.  Every count of elements (a product of extents or of

@@ -17,7 +17,8 @@
  *    executing right is still held, so a handle whose last reference goes
  *    there is closed at once, without queueing anything.
  *
- * Lock order: the engine mutex is a leaf.  Nothing that may take it again
+ * Lock order: under the engine mutex only the staging pool's mutex (a
+ * leaf) may be taken.  Nothing that may take the engine mutex again
  * (handle release, task release) is called while it is held.
  */
 #include "engine.h"
@@ -488,8 +489,10 @@ static uint64_t default_stage_limit(void)
 
 static uint64_t limit_locked(void)
 {
-    if (!eng.stage_limit)
+    if (!eng.stage_limit) {
         eng.stage_limit = default_stage_limit();
+        ha_stage_pool_limit(eng.stage_limit);
+    }
     return eng.stage_limit;
 }
 
@@ -497,6 +500,7 @@ void ha_stage_set_limit(uint64_t bytes)
 {
     pthread_mutex_lock(&eng.mu);
     eng.stage_limit = bytes ? bytes : default_stage_limit();
+    ha_stage_pool_limit(eng.stage_limit);
     wake_waiters_locked();
     pthread_mutex_unlock(&eng.mu);
 }
@@ -741,6 +745,7 @@ ha_error **ha_shutdown_errors(size_t *n)
     pthread_mutex_unlock(&eng.mu);
     ha_error **errs = ha_errlist_take(&failed, n);
     ha_errlist_clear(&failed);
+    ha_stage_trim();
     return errs;
 }
 

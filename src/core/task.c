@@ -68,7 +68,7 @@ void ha_task_unref(ha_task *t)
     ha_sel_clear(&t->msel);
     free(t->dcpl.fill);
     if (t->own_buf)
-        free(t->buf);
+        ha_stage_free(t->buf, t->nbytes); /* large ones are kept for reuse */
     result_clear(&t->result);
     free(t);
 }

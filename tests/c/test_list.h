@@ -20,6 +20,7 @@
     X(staged_bytes_balanced)                                                 \
     X(staged_bytes_inline)                                                   \
     X(stage_backpressure)                                                    \
+    X(stage_pool_reuses_large_buffers)                                       \
     /* test_hdf5.c */                                                        \
     X(hdf5_group_exists)                                                     \
     X(hdf5_dependency_names_root)                                            \

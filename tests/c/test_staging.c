@@ -4,6 +4,7 @@
  * the inline path, and caps them (backpressure, DESIGN.md section 3).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "runner.h"
 #include "test_util.h"
@@ -91,4 +92,34 @@ TEST(stage_backpressure)
     ASSERT_GT(ha_stage_limit(), limit);
     ha_task_unref(t);
     ha_task_unref(head);
+}
+
+/* Released large staging buffers are reused for requests they fit (without
+ * wasting half), and the pool keeps no more than the cap allows. */
+TEST(stage_pool_reuses_large_buffers)
+{
+    const size_t mib = (size_t)1 << 20;
+    ha_stage_trim();
+    ha_stage_pool_limit(64 * mib);
+    void *a = ha_stage_alloc(8 * mib);
+    ASSERT_NOT_NULL(a);
+    memset(a, 1, 8 * mib);
+    ha_stage_free(a, 8 * mib);
+    void *b = ha_stage_alloc(6 * mib); /* fits, wastes less than half */
+    ASSERT_EQ(b == a, 1);
+    ha_stage_free(b, 6 * mib);
+    void *c = ha_stage_alloc(2 * mib); /* would waste more than half: a new one */
+    ASSERT_EQ(c != b, 1);
+    ha_stage_free(c, 2 * mib);
+    void *big = ha_stage_alloc(80 * mib); /* over the pool's limit: not kept */
+    ASSERT_NOT_NULL(big);
+    ha_stage_free(big, 80 * mib);
+    void *again = ha_stage_alloc(80 * mib);
+    ASSERT_NOT_NULL(again);
+    ha_stage_free(again, 80 * mib);
+    void *small = ha_stage_alloc(100); /* small ones are plain malloc */
+    ASSERT_NOT_NULL(small);
+    ha_stage_free(small, 100);
+    ha_stage_trim();
+    ha_stage_pool_limit(UINT64_MAX);
 }
