@@ -14,7 +14,7 @@ CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
 
-.PHONY: setup demo test test-c test-python typecheck test-sdist check check-tsan check-asan test-mpi bench-mpi test-matrix bench clean debs
+.PHONY: setup demo test test-c test-python typecheck test-sdist check check-tsan check-asan test-mpi bench-mpi test-matrix bench clean debs test-compat
 
 debs:
 	@dpkg -s $(DEBS) >/dev/null 2>&1 || { \
@@ -134,6 +134,52 @@ bench-mpi: test-mpi
 	cd build-mpi && for mode in independent collective; do \
 	  OMPI_MCA_rmaps_base_oversubscribe=1 mpirun -n 2 --oversubscribe --allow-run-as-root \
 	  venv/bin/python $(abspath benchmarks/mpi_checkpoint.py) 8 16 $$mode; done
+
+# ---- compatibility (docs/compat.md, "Measured compatibility"): h5py's own
+# tests from the sdist of the installed h5py, h5netcdf's test suite, an xarray
+# round trip and anndata's HDF5 I/O tests, each run against the real h5py and
+# against h5async installed as h5py, each test in a forked child.  Fails if
+# fewer pass than tests/compat/expected.json records.  The venvs are kept in
+# build/compat; h5async is rebuilt as a wheel into them on every run.
+COMPAT           := build/compat
+H5NETCDF_VERSION := 1.8.2
+ANNDATA_VERSION  := 0.12.19
+COMPAT_ARGS      ?=
+COMPAT_H5PY       = $(shell $(PY) -c 'import h5py; print(h5py.__version__)')
+
+$(COMPAT)/.h5py-tests: $(STAMP)
+	rm -rf $(COMPAT)/h5py-sdist $(COMPAT)/h5py_tests && mkdir -p $(COMPAT)/h5py-sdist $(COMPAT)/h5py_tests/h5py
+	$(PIP) download -q --no-deps --no-binary h5py -d $(COMPAT)/h5py-sdist "h5py==$(COMPAT_H5PY)"
+	tar xzf $(COMPAT)/h5py-sdist/h5py-$(COMPAT_H5PY).tar.gz -C $(COMPAT)/h5py-sdist
+	cp -r $(COMPAT)/h5py-sdist/h5py-$(COMPAT_H5PY)/h5py/tests $(COMPAT)/h5py_tests/h5py/tests
+	echo 'raise ImportError("marker: h5py.tests is served by tests/compat/site/sitecustomize.py")' \
+	  > $(COMPAT)/h5py_tests/h5py/__init__.py
+	touch $@
+
+$(COMPAT)/venv-netcdf/.ok: $(STAMP)
+	rm -rf $(COMPAT)/venv-netcdf && python3 -m venv $(COMPAT)/venv-netcdf
+	$(COMPAT)/venv-netcdf/bin/python -m pip install -q "h5netcdf==$(H5NETCDF_VERSION)" \
+	  "h5py==$(COMPAT_H5PY)" xarray netCDF4 pytest
+	touch $@
+
+$(COMPAT)/venv-anndata/.ok: $(STAMP)
+	rm -rf $(COMPAT)/venv-anndata $(COMPAT)/anndata-src && python3 -m venv $(COMPAT)/venv-anndata
+	$(COMPAT)/venv-anndata/bin/python -m pip install -q "anndata==$(ANNDATA_VERSION)" \
+	  "h5py==$(COMPAT_H5PY)" pytest pytest-mock filelock joblib boltons "dask[array]" awkward
+	$(COMPAT)/venv-anndata/bin/python -m pip download -q --no-deps --no-binary anndata \
+	  -d $(COMPAT)/venv-anndata "anndata==$(ANNDATA_VERSION)"
+	mkdir -p $(COMPAT)/anndata-src
+	tar xzf $(COMPAT)/venv-anndata/anndata-$(ANNDATA_VERSION).tar.gz -C $(COMPAT)/anndata-src --strip-components=1
+	touch $@
+
+test-compat: $(COMPAT)/.h5py-tests $(COMPAT)/venv-netcdf/.ok $(COMPAT)/venv-anndata/.ok
+	cp tests/compat/pytest-h5py.ini $(COMPAT)/pytest.ini
+	rm -rf $(COMPAT)/wheels
+	$(PIP) wheel -q --no-build-isolation --no-deps -w $(COMPAT)/wheels \
+	  -Cbuild-dir=$(abspath $(COMPAT))/h5async-build .
+	for v in netcdf anndata; do $(COMPAT)/venv-$$v/bin/python -m pip install -q --no-deps \
+	  --force-reinstall $(COMPAT)/wheels/h5async-*.whl; done
+	$(PY) tests/compat/run_compat.py $(COMPAT_ARGS)
 
 # Benchmarks (docs/performance.md).  The h5py they compare with is built
 # from source against the same system libhdf5 as h5async, once, so that the
