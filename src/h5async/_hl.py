@@ -852,6 +852,17 @@ def _chunks_from(shape: tuple[int, ...], chunks: tuple[int, ...], sel: list[slic
             index[dim] = sel[dim].start // chunks[dim]
 
 
+class AttrInfo:
+    """AttributeManager.get_id()'s answer: an attribute's name, dtype and
+    shape (None for an empty one), as h5py's AttrID has them."""
+
+    def __init__(self, name: str, dtype: np.dtype[Any], shape: tuple[int, ...] | None) -> None:
+        self.name, self.dtype, self.shape = name, dtype, shape
+
+    def __repr__(self) -> str:
+        return f"<attribute {self.name!r}: {self.dtype}, shape {self.shape}>"
+
+
 class AttributeManager(MutableMapping[str, Any]):
     """Attributes of an object, as a dictionary.  Setting one is queued on
     the file's default event set; reading one waits for its own read."""
@@ -894,6 +905,18 @@ class AttributeManager(MutableMapping[str, Any]):
         """Read attribute `name`: queued at the call; await the result for
         its value."""
         return _aio.Submitted(self.read(name))
+
+    def get_id(self, name: str) -> AttrInfo:
+        """What clients read off h5py's low-level attribute id: its dtype,
+        shape and name (anndata checks the dtype for fixed-length strings).
+        Waits for reading the attribute; KeyError if missing."""
+        value = self[name]
+        if isinstance(value, Empty):
+            return AttrInfo(name, value.dtype, None)
+        if isinstance(value, str):  # a variable-length string, read as str
+            return AttrInfo(name, np.dtype("O", metadata={"vlen": str}), ())
+        arr = np.asarray(value)
+        return AttrInfo(name, arr.dtype, arr.shape)
 
     def modify(self, name: str, value: Any, es: ESArg = DEFAULT) -> None:
         """Change an attribute's value, keeping its type if it exists

@@ -32,6 +32,7 @@ _SUBMODULES = {
     "_hl.group": "h5async._compat.hl.group",
     "_hl.files": "h5async._compat.hl.files",
     "_hl.attrs": "h5async._compat.hl.attrs",
+    "_hl.compat": "h5async._compat.hl.compat",
     "_hl.dims": "h5async.dims",
 }
 

@@ -113,6 +113,13 @@ for k, v in [("lb", [b"a", b"bc"]), ("ls", ["a", "bc"]), ("b", b"hello"), ("s", 
         return a, getattr(getattr(a, "dtype", None), "metadata", None)
     attempt("dataset " + k, ds)
     attempt("attr " + k, at)
+# attrs.get_id(name): the dtype and shape clients read off it (anndata
+# tells fixed-length strings by check_string_dtype(...).length).
+def info(k):
+    i = f.attrs.get_id(k)
+    c = L.check_string_dtype(i.dtype)
+    return i.shape, (c.length if c else "-"), i.dtype.kind
+attempt("get_id", lambda: [info(k) for k in ("s", "npbytes", "ls", "big")])
 '''
 
 

@@ -33,6 +33,11 @@ def is_hdf5(fname: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> bool:
     return False
 
 
+def is_empty_dataspace(obj: object) -> bool:
+    """Whether `obj` (a dataset or its ObjectID) has a null dataspace."""
+    return getattr(obj, "shape", None) is None
+
+
 def product(nums: Iterable[int]) -> int:
     """The product of a sequence of integers (a shape's size)."""
     prod = 1
