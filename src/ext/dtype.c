@@ -545,6 +545,7 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
 typedef struct {
     size_t total;
     char *tail;
+    PyObject *reftype;  /* the Reference type, looked up at the first reference */
 } vlen_stage;
 
 /* The bytes of a str or bytes object, as h5py stores them; -1 with h5py's
@@ -576,18 +577,25 @@ static PyObject *reference_type(void)
     return r;
 }
 
+/* The Reference type, looked up once per conversion (lazily: most types
+ * hold no reference); NULL with an exception if that failed. */
+static PyObject *cached_reftype(PyObject **cache)
+{
+    if (!*cache)
+        *cache = reference_type();
+    return *cache;
+}
+
 /* The address a reference slot stores: a Reference's, 0 for None (a null
  * reference, as h5py writes it); TypeError for anything else. */
-static int reference_addr(PyObject *o, uint64_t *addr)
+static int reference_addr(PyObject *o, PyObject **reftype, uint64_t *addr)
 {
     if (!o || o == Py_None) {
         *addr = 0;
         return 0;
     }
-    PyObject *rt = reference_type();
-    int ok = rt && PyObject_TypeCheck(o, (PyTypeObject *)rt);
-    Py_XDECREF(rt);
-    if (!ok) {
+    PyObject *rt = cached_reftype(reftype);
+    if (!rt || !PyObject_TypeCheck(o, (PyTypeObject *)rt)) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "Can't store %.100s as an object reference",
                          Py_TYPE(o)->tp_name);
@@ -599,13 +607,14 @@ static int reference_addr(PyObject *o, uint64_t *addr)
 
 static int measure_slot(void **slot, ha_tclass cls, void *arg)
 {
+    vlen_stage *st = arg;
     Py_ssize_t len;
     uint64_t addr;
     if (cls == HA_T_REF)
-        return reference_addr(ha_slot_get(slot), &addr);
+        return reference_addr(ha_slot_get(slot), &st->reftype, &addr);
     if (!string_bytes(ha_slot_get(slot), &len))
         return -1;
-    ((vlen_stage *)arg)->total += (size_t)len + 1;
+    st->total += (size_t)len + 1;
     return 0;
 }
 
@@ -614,7 +623,7 @@ static int copy_slot(void **slot, ha_tclass cls, void *arg)
     vlen_stage *st = arg;
     if (cls == HA_T_REF) {
         uint64_t addr = 0;
-        reference_addr(ha_slot_get(slot), &addr); /* measured: cannot fail now */
+        reference_addr(ha_slot_get(slot), &st->reftype, &addr); /* measured: cannot fail */
         memcpy(slot, &addr, sizeof addr);
         return 0;
     }
@@ -634,7 +643,7 @@ static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
         return NULL;
     /* Elements of `t`: numpy spreads a subarray dtype over extra axes. */
     size_t n = (size_t)PyArray_NBYTES(c) / t->size;
-    vlen_stage st = {n * t->size, NULL};
+    vlen_stage st = {n * t->size, NULL, NULL};
     char *out = NULL;
     if (ha_type_walk_objects(t, PyArray_DATA(c), n, measure_slot, &st) == 0) {
         if (!(out = malloc(st.total ? st.total : 1))) {
@@ -647,6 +656,7 @@ static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
         }
     }
     Py_DECREF(c);
+    Py_XDECREF(st.reftype);
     return out;
 }
 
@@ -765,7 +775,7 @@ PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
 typedef struct {
     int as_str;
     int failed;
-    PyObject *reftype;  /* the Reference type, when the type has references */
+    PyObject *reftype;  /* the Reference type, looked up at the first reference */
 } vlen_fill;
 
 static int fill_slot(void **slot, ha_tclass cls, void *arg)
@@ -775,7 +785,8 @@ static int fill_slot(void **slot, ha_tclass cls, void *arg)
     if (!st->failed && cls == HA_T_REF) {
         uint64_t addr;
         memcpy(&addr, slot, sizeof addr);
-        o = ha_reference_new((PyTypeObject *)st->reftype, addr);
+        PyObject *rt = cached_reftype(&st->reftype);
+        o = rt ? ha_reference_new((PyTypeObject *)rt, addr) : NULL;
     } else if (!st->failed) {
         const char *s = ha_slot_get(slot);
         Py_ssize_t len = s ? (Py_ssize_t)strlen(s) : 0;
@@ -825,8 +836,7 @@ int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_st
     }
     /* The array is fresh: its object slots hold nothing to release. */
     memcpy(PyArray_DATA(a), data, n * t->size);
-    vlen_fill st = {as_str, 0, reference_type()};
-    st.failed = st.reftype == NULL;
+    vlen_fill st = {as_str, 0, NULL};
     ha_type_walk_objects(t, PyArray_DATA(a), n, fill_slot, &st);
     Py_XDECREF(st.reftype);
     return st.failed ? -1 : 0;
