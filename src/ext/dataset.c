@@ -498,7 +498,8 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
     }
     PyArrayObject *borrowed = NULL;
     PyArray_Descr *wdescr;
-    ha_type *wtype = NULL;
+    ha_type *wtype = NULL;  /* the memory type HDF5 gets, when not the dataset's */
+    ha_type *stype = NULL;  /* the type the value is staged as, when not wtype */
     if (fdtype) {
         /* d['a'] = v, d[['a', 'b'], sel] = v: the memory type holds only
          * those fields, and HDF5 converts by name, leaving the others as
@@ -507,23 +508,25 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
         PyObject *info = single ? PyDict_GetItem(PyDataType_FIELDS((PyArray_Descr *)fdtype), single) : NULL;
         wdescr = (PyArray_Descr *)Py_NewRef(info ? PyTuple_GET_ITEM(info, 0) : fdtype);
         wtype = ha_type_from_descr((PyArray_Descr *)fdtype);
+        stype = wtype ? ha_type_from_descr(wdescr) : NULL;
     } else {
         borrowed = core_es && copy ? NULL : borrowable(value, self->dtype, &idx);
         /* An array of another numeric dtype keeps it: HDF5 converts (dtype.h). */
         wdescr = borrowed ? NULL : ha_write_descr(value, self->dtype);
         wtype = wdescr && wdescr != self->dtype ? ha_type_from_descr(wdescr) : NULL;
     }
+    int fields = fdtype != NULL;
     Py_XDECREF(fdtype);
     Py_XDECREF(single);
     void *buf = NULL;
     if (borrowed) {
         buf = PyArray_DATA(borrowed);
-    } else if (wdescr && (wdescr == self->dtype || wtype)) {
-        ha_type *stype = wdescr == self->dtype ? NULL : ha_type_from_descr(wdescr);
-        if (wdescr == self->dtype || stype)
-            buf = ha_stage_for_selection(value, wdescr, stype ? stype : self->type, &idx, &nbytes);
-        ha_type_free(stype);
+    } else if (wdescr == self->dtype) {
+        buf = ha_stage_for_selection(value, wdescr, self->type, &idx, &nbytes);
+    } else if (wtype && (stype || !fields)) {
+        buf = ha_stage_for_selection(value, wdescr, stype ? stype : wtype, &idx, &nbytes);
     }
+    ha_type_free(stype);
     Py_XDECREF(wdescr);
     if (!buf) {
         ha_type_free(wtype);
