@@ -67,13 +67,18 @@ else:
 '''
 
 
-def test_sequences_inside_compounds_are_refused_not_misread(tmp_path):
-    path = tmp_path / "c.h5"
+def h5py_writes_h5async_reads(script, path):
+    """Run `script` (argv: lib, path) with h5py, then h5async; h5async's output."""
     for lib in ("h5py", "h5async"):
-        proc = subprocess.run([sys.executable, "-c", COMPOUND, lib, str(path)],
+        proc = subprocess.run([sys.executable, "-c", script, lib, str(path)],
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split("\n")[:2] == ["refused True", "['c', 'ok'] [0, 1, 2]"]
+    return proc.stdout.split("\n")
+
+
+def test_sequences_inside_compounds_are_refused_not_misread(tmp_path):
+    out = h5py_writes_h5async_reads(COMPOUND, tmp_path / "c.h5")
+    assert out[:2] == ["refused True", "['c', 'ok'] [0, 1, 2]"]
 
 
 NESTED = r'''
@@ -111,11 +116,6 @@ else:
 def test_sequences_inside_arrays_are_refused_and_any_base_dtype_like_works(tmp_path):
     # Arrays of sequences crashed (HDF5 lays a sequence out in 16 bytes,
     # numpy in 8): refused at the call now, never read wrong.
-    path = tmp_path / "n.h5"
-    for lib in ("h5py", "h5async"):
-        proc = subprocess.run([sys.executable, "-c", NESTED, lib, str(path)],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split("\n")[:4] == [
+    assert h5py_writes_h5async_reads(NESTED, tmp_path / "n.h5")[:4] == [
         "read dataset TypeError", "read attribute TypeError", "create TypeError",
         "[1, 2] [1, 2] [1.0, 2.0] [1.0, 2.0] [0, 1, 2]"]
