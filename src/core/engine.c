@@ -526,25 +526,6 @@ int ha_stage_would_block(uint64_t nbytes)
     return block;
 }
 
-int ha_stage_wait(uint64_t nbytes, double timeout)
-{
-    pthread_once(&init_once, init_engine);
-    pthread_mutex_lock(&eng.mu);
-    double start = ha_now(), deadline = timeout < 0 ? -1 : start + timeout;
-    int room = room_locked(nbytes);
-    if (!room)
-        eng.stats.stage_waits++;
-    while (!room) {
-        int ok = ha_engine_wait_done(deadline);
-        room = room_locked(nbytes);
-        if (!ok)
-            break;
-    }
-    eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
-    pthread_mutex_unlock(&eng.mu);
-    return room;
-}
-
 int ha_stage_reserve(uint64_t nbytes, double timeout)
 {
     pthread_once(&init_once, init_engine);

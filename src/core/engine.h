@@ -117,11 +117,10 @@ int ha_in_executor(void);
 void ha_stage_set_limit(uint64_t bytes);
 uint64_t ha_stage_limit(void);
 int ha_stage_would_block(uint64_t nbytes);
-/* Wait up to `timeout` seconds for room; returns 1 when there is room. */
-int ha_stage_wait(uint64_t nbytes, double timeout);
 /*
- * The same, and take the room (count `nbytes` as held) in the critical
- * section that found it; returns 1 then.  The caller sets t->reserved =
+ * Wait up to `timeout` seconds for room for `nbytes` and take it (count it
+ * as held) in the critical section that found it; returns 1 then, 0 on
+ * timeout.  The caller sets t->reserved =
  * nbytes on the task it submits next (which then counts nothing more), or
  * gives the room back with ha_stage_unreserve().  Without the reservation,
  * submitters woken together would all see the same room and all go in.

@@ -78,9 +78,12 @@ TEST(stage_backpressure)
     submit(t);
     ASSERT_EQ(ha_stage_would_block(2000), 0);
     ASSERT_EQ(ha_stage_would_block(4000), 1);
-    ASSERT_EQ(ha_stage_wait(big, 0.05), 0); /* no room before the head ends */
-    ASSERT_EQ(ha_stage_wait(big, WAIT_LONG), 1);
+    ASSERT_EQ(ha_stage_reserve(big, 0.05), 0); /* no room before the head ends */
+    ASSERT_EQ(ha_stage_reserve(big, WAIT_LONG), 1);
     ASSERT_EQ(t->status, HA_DONE); /* room came from its completion */
+    ha_stats_get(&s);
+    ASSERT_EQ(s.held_bytes, s0.held_bytes + big); /* taken by the reservation */
+    ha_stage_unreserve(big);
     ha_stats_get(&s);
     ASSERT_GE(s.stage_waits - s0.stage_waits, 1);
     ASSERT_GE(s.staged_peak, 6000);
