@@ -9,6 +9,7 @@ ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order)
     if (t) {
         t->cls = cls;
         t->size = size;
+        t->osize = cls == HA_T_VLSEQ ? sizeof(void *) : size;
         t->order = order;
     }
     return t;
@@ -53,6 +54,7 @@ ha_type *ha_type_copy(const ha_type *t)
             goto fail;
         for (int i = 0; i < t->nfields; i++) {
             c->fields[i].offset = t->fields[i].offset;
+            c->fields[i].ooffset = t->fields[i].ooffset;
             c->fields[i].name = strdup(t->fields[i].name);
             c->fields[i].type = ha_type_copy(t->fields[i].type);
             if (!c->fields[i].name || !c->fields[i].type)
@@ -75,6 +77,31 @@ fail:
     return NULL;
 }
 
+void ha_type_widen(ha_type *t)
+{
+    if (t->base)
+        ha_type_widen(t->base);
+    if (t->cls == HA_T_ARRAY) {
+        uint64_t m = 1;
+        for (int i = 0; i < t->arank; i++)
+            m *= t->adims[i];
+        t->size = (size_t)m * t->base->size;
+    } else if (t->cls == HA_T_COMPOUND) {
+        size_t grown = 0;
+        for (int i = 0; i < t->nfields; i++)
+            ha_type_widen(t->fields[i].type);
+        /* numpy's fields may be listed in any order of offsets */
+        for (int i = 0; i < t->nfields; i++) {
+            t->fields[i].offset = t->fields[i].ooffset;
+            for (int j = 0; j < t->nfields; j++)
+                if (t->fields[j].ooffset < t->fields[i].ooffset)
+                    t->fields[i].offset += t->fields[j].type->size - t->fields[j].type->osize;
+            grown += t->fields[i].type->size - t->fields[i].type->osize;
+        }
+        t->size = t->osize + grown;
+    }
+}
+
 /* Whether `t` has a slot of a class in `mask` (1 << cls) at any depth. */
 static int has_class(const ha_type *t, unsigned mask)
 {
@@ -91,66 +118,11 @@ static int has_class(const ha_type *t, unsigned mask)
     return 0;
 }
 
-#define VLEN_MASK (1u << HA_T_VLSTR)
+#define VLEN_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_VLSEQ))
 #define OBJECT_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_REF) | (1u << HA_T_VLSEQ))
 
 int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
 int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }
-
-int ha_type_has_nested_vlseq(const ha_type *t)
-{
-    const unsigned seq = 1u << HA_T_VLSEQ;
-    return t->cls == HA_T_VLSEQ ? has_class(t->base, seq) : has_class(t, seq);
-}
-
-typedef int (*slot_fn)(void **slot, ha_tclass cls, void *arg);
-
-static int walk(const ha_type *t, unsigned mask, char *p, size_t n, slot_fn fn, void *arg)
-{
-    if (!has_class(t, mask))
-        return 0;
-    for (size_t k = 0; k < n; k++, p += t->size) {
-        int rc = 0;
-        if (mask & (1u << t->cls)) {
-            rc = fn((void **)p, t->cls, arg);
-        } else if (t->cls == HA_T_ARRAY) {
-            uint64_t m = 1;
-            for (int i = 0; i < t->arank; i++)
-                m *= t->adims[i];
-            rc = walk(t->base, mask, p, (size_t)m, fn, arg);
-        } else {
-            for (int i = 0; i < t->nfields && !rc; i++)
-                rc = walk(t->fields[i].type, mask, p + t->fields[i].offset, 1, fn, arg);
-        }
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-int ha_type_walk_objects(const ha_type *t, void *elems, size_t n, slot_fn fn, void *arg)
-{
-    return walk(t, OBJECT_MASK, elems, n, fn, arg);
-}
-
-typedef struct {
-    int (*fn)(void **slot, void *arg);
-    void *arg;
-} vlen_adapter;
-
-static int vlen_only(void **slot, ha_tclass cls, void *arg)
-{
-    (void)cls;
-    vlen_adapter *a = arg;
-    return a->fn(slot, a->arg);
-}
-
-int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
-                      int (*fn)(void **slot, void *arg), void *arg)
-{
-    vlen_adapter a = {fn, arg};
-    return walk(t, VLEN_MASK, elems, n, vlen_only, &a);
-}
 
 void ha_sel_clear(ha_sel *s)
 {

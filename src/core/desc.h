@@ -30,8 +30,8 @@ typedef enum {
     HA_T_REF,         /* object reference (hobj_ref_t: 8 bytes, a PyObject *
                          slot for numpy, like a vlen string) */
     HA_T_VLSEQ,       /* variable-length sequence of `base` (h5py.vlen_dtype):
-                         hvl_t (16 bytes) for HDF5, a PyObject * for numpy;
-                         supported at the top level of a dataset or attribute */
+                         hvl_t (16 bytes) for HDF5, a PyObject * for numpy,
+                         at any depth (see `osize`) */
 } ha_tclass;
 
 typedef enum { HA_ORDER_LE = 0, HA_ORDER_BE = 1 } ha_order;
@@ -41,7 +41,8 @@ typedef struct ha_type ha_type;
 
 typedef struct {
     char *name;
-    size_t offset;
+    size_t offset;    /* in HDF5's memory layout */
+    size_t ooffset;   /* in the object layout (see ha_type.osize) */
     ha_type *type;
 } ha_field;
 
@@ -56,7 +57,15 @@ typedef struct {
  */
 struct ha_type {
     ha_tclass cls;
-    size_t size;      /* bytes of one element in memory */
+    size_t size;      /* bytes of one element in HDF5's memory layout */
+    /*
+     * Bytes of one element in the object layout, numpy's, where every
+     * variable-length sequence is one pointer-sized slot (a PyObject *)
+     * instead of an hvl_t.  Equal to `size` for types without sequences.
+     * HDF5 sees `size`/`offset`, numpy `osize`/`ooffset`; the extension
+     * converts between the two when it stages and fills.
+     */
+    size_t osize;
     ha_order order;
     ha_cset cset;     /* for strings */
     int nullpad;      /* HA_T_BYTES: 1 = null padded (numpy 'S'), 0 = null terminated */
@@ -69,19 +78,25 @@ struct ha_type {
     uint64_t adims[HA_MAX_RANK];
 };
 
-/* Allocation helpers; all return NULL on out-of-memory. */
+/* Allocation helpers; all return NULL on out-of-memory.  A new type has
+ * osize == size, except a sequence: a pointer. */
 ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order);
 
 /*
- * Variable-length strings anywhere in a type tree (top level, compound
- * fields, array elements, at any depth).  In memory each one is a
- * pointer-sized slot: a `char *` for HDF5, a `PyObject *` for numpy, at the
- * same offset.  Every conversion that stages, reads or frees such data
- * visits the slots with ha_type_walk_vlen(), so nesting is handled once.
- * Object references are slots of the same size (hobj_ref_t for HDF5):
- * ha_type_walk_objects() visits both kinds, with the kind of each slot.
+ * HDF5's layout of a type described in the object layout (from numpy):
+ * each sequence slot widens to an hvl_t and the fields after it in a
+ * compound move up by the growth, gaps kept.  Sets size and offset from
+ * osize and ooffset, at every depth.  (Types read from HDF5 keep HDF5's
+ * layout and lay numpy's fields at the same offsets, as h5py does:
+ * a sequence uses the first pointer of its hvl_t's room.)
  */
+void ha_type_widen(ha_type *t);
+
+/* Whether `t` has, at any depth, data HDF5 allocates on read (strings,
+ * sequences), or slots that are Python objects for numpy (those and
+ * object references). */
 int ha_type_has_vlen(const ha_type *t);
+int ha_type_has_objects(const ha_type *t);
 /* A slot may be unaligned (numpy packs structured dtypes: an array of a
  * 35-byte compound puts its pointers anywhere): read and write it whole. */
 static inline void *ha_slot_get(void *const *slot)
@@ -91,17 +106,6 @@ static inline void *ha_slot_get(void *const *slot)
     return p;
 }
 static inline void ha_slot_set(void **slot, const void *p) { memcpy(slot, &p, sizeof p); }
-/* Whether a variable-length sequence sits anywhere in `t` but its top. */
-int ha_type_has_nested_vlseq(const ha_type *t);
-/* Whether `t` has slots that are Python objects for numpy (strings, refs). */
-int ha_type_has_objects(const ha_type *t);
-/* Call fn(slot, arg) for every vlen-string slot of `n` elements of `t` laid
- * out contiguously from `elems`; stops at and returns fn's first nonzero. */
-int ha_type_walk_vlen(const ha_type *t, void *elems, size_t n,
-                      int (*fn)(void **slot, void *arg), void *arg);
-/* The same for string and reference slots, telling fn which it is. */
-int ha_type_walk_objects(const ha_type *t, void *elems, size_t n,
-                         int (*fn)(void **slot, ha_tclass cls, void *arg), void *arg);
 ha_type *ha_type_copy(const ha_type *t);
 void ha_type_free(ha_type *t);
 

@@ -246,7 +246,8 @@ static ha_type *compound_from_h5(hid_t tid)
     for (int i = 0; i < n; i++) {
         char *name = H5Tget_member_name(tid, (unsigned)i);
         hid_t ft = H5Tget_member_type(tid, (unsigned)i);
-        t->fields[i].offset = H5Tget_member_offset(tid, (unsigned)i);
+        /* numpy's field sits where HDF5's does, as in h5py */
+        t->fields[i].offset = t->fields[i].ooffset = H5Tget_member_offset(tid, (unsigned)i);
         t->fields[i].name = name ? strdup(name) : NULL;
         t->fields[i].type = ft >= 0 ? ha_type_from_h5(ft) : NULL;
         H5free_memory(name);
@@ -352,8 +353,11 @@ ha_type *ha_type_from_h5(hid_t tid)
         }
         if (t) {
             t->arank = rank;
-            for (int i = 0; i < rank; i++)
+            t->osize = t->base->osize;
+            for (int i = 0; i < rank; i++) {
                 t->adims[i] = dims[i];
+                t->osize *= dims[i]; /* numpy's subarray: packed elements */
+            }
         }
         ha_close_type(base);
         return t;

@@ -76,8 +76,9 @@ int ha_namelist_add(ha_namelist *l, const char *name);
 /* Hand the list to t->result (rc >= 0), or free it and fail. */
 int ha_namelist_take(ha_task *t, ha_namelist *l, herr_t rc);
 
-/* Copy `n` variable-length strings HDF5 read into `src` (malloc'd, freed
- * here) into t->result.data, and reclaim HDF5's memory. */
+/* Copy `n` elements of `type` HDF5 read into `src` (malloc'd, freed here),
+ * with the strings and sequences they point at, at any depth, into one
+ * block, t->result.data, and reclaim HDF5's memory (vlen.c). */
 int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
                    void *src);
 void ha_vlen_reclaim(hid_t mtype, hid_t space, void *buf);

@@ -3,14 +3,8 @@
 
 #include "reference.h"
 
-static PyObject *reference_type(void);
 static ha_type *type_from_descr(PyArray_Descr *d);
 
-/* HDF5's hvl_t, without hdf5.h (the extension never sees HDF5). */
-typedef struct {
-    size_t len;
-    void *p;
-} hvl_like;
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +62,7 @@ static ha_type *compound_from_descr(PyArray_Descr *d)
         if (!info || !s)
             goto fail;
         t->fields[i].name = strdup(s);
-        t->fields[i].offset = (size_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(info, 1));
+        t->fields[i].ooffset = (size_t)PyLong_AsSsize_t(PyTuple_GET_ITEM(info, 1));
         t->fields[i].type = type_from_descr((PyArray_Descr *)PyTuple_GET_ITEM(info, 0));
         if (!t->fields[i].type)
             goto fail;
@@ -149,20 +143,12 @@ static ha_type *opaque_from_descr(PyArray_Descr *d)
     return t;
 }
 
-/* h5py's vlen_dtype(base): a variable-length sequence, of numbers or
- * references (strings inside one are not supported). */
+/* h5py's vlen_dtype(base): a variable-length sequence of any type. */
 static ha_type *vlseq_from_descr(PyArray_Descr *base)
 {
     ha_type *b = type_from_descr(base);
     if (!b)
         return NULL;
-    if (ha_type_has_vlen(b) || b->cls == HA_T_VLSEQ || b->cls == HA_T_COMPOUND) {
-        ha_type_free(b);
-        PyErr_Format(PyExc_TypeError,
-                     "variable-length sequences of %R are not supported by h5async",
-                     (PyObject *)base);
-        return NULL;
-    }
     ha_type *t = ha_type_new(HA_T_VLSEQ, 2 * sizeof(void *), HA_ORDER_LE);
     if (!t) {
         ha_type_free(b);
@@ -272,12 +258,8 @@ PyArray_Descr *ha_write_descr(PyObject *value, PyArray_Descr *dtype)
 ha_type *ha_type_from_descr(PyArray_Descr *d)
 {
     ha_type *t = type_from_descr(d);
-    if (t && ha_type_has_nested_vlseq(t)) {
-        ha_type_free(t);
-        PyErr_Format(PyExc_TypeError, "%R holds variable-length sequences inside another type, "
-                     "which h5async does not support yet (only at the top level)", (PyObject *)d);
-        return NULL;
-    }
+    if (t)
+        ha_type_widen(t); /* numpy's layout given: HDF5's follows */
     return t;
 }
 
@@ -310,7 +292,7 @@ static int all_references(PyArrayObject *o)
 {
     npy_intp n = PyArray_SIZE(o);
     PyObject **items = (PyObject **)PyArray_DATA(o);
-    PyObject *rt = n ? reference_type() : NULL;
+    PyObject *rt = n ? ha_reference_type() : NULL;
     int all = rt != NULL;
     for (npy_intp i = 0; all && i < n; i++)
         all = items[i] && PyObject_TypeCheck(items[i], (PyTypeObject *)rt);
@@ -396,12 +378,12 @@ static PyArray_Descr *compound_descr(const ha_type *t)
             goto done;
         PyList_SET_ITEM(formats, i, (PyObject *)fd);
         PyList_SET_ITEM(names, i, PyUnicode_FromString(t->fields[i].name));
-        PyList_SET_ITEM(offsets, i, PyLong_FromSize_t(t->fields[i].offset));
+        PyList_SET_ITEM(offsets, i, PyLong_FromSize_t(t->fields[i].ooffset));
         if (!PyList_GET_ITEM(names, i) || !PyList_GET_ITEM(offsets, i))
             goto done;
     }
     spec = Py_BuildValue("{sOsOsOsn}", "names", names, "formats", formats,
-                         "offsets", offsets, "itemsize", (Py_ssize_t)t->size);
+                         "offsets", offsets, "itemsize", (Py_ssize_t)t->osize);
 done:
     Py_XDECREF(names);
     Py_XDECREF(formats);
@@ -466,13 +448,6 @@ static PyArray_Descr *opaque_descr(const ha_type *t)
 
 PyArray_Descr *ha_descr_from_type(const ha_type *t)
 {
-    if (ha_type_has_nested_vlseq(t)) {
-        /* HDF5 lays a sequence out in 16 bytes where numpy has 8: refused
-         * rather than misread (a sequence inside an array or a compound). */
-        PyErr_SetString(PyExc_TypeError, "variable-length sequences inside another type are "
-                        "not supported by h5async yet (only at the top level)");
-        return NULL;
-    }
     switch (t->cls) {
     case HA_T_INT:
     case HA_T_UINT:
@@ -522,7 +497,7 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     }
     case HA_T_REF: {
         /* h5py's ref_dtype: object, with the reference class as metadata. */
-        PyObject *rt = reference_type();
+        PyObject *rt = ha_reference_type();
         PyObject *kw = rt ? Py_BuildValue("{s{sO}}", "metadata", "ref", rt) : NULL;
         PyObject *args = Py_BuildValue("(s)", "O");
         PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
@@ -536,308 +511,10 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     return NULL;
 }
 
-/*
- * Staging of types with variable-length strings (at any depth): the
- * elements are copied as they are, then every string slot, which holds a
- * PyObject * in numpy's layout, gets a char * to a NUL-terminated copy of
- * the string in the same block, after the elements.
- */
-typedef struct {
-    size_t total;
-    char *tail;
-    PyObject *reftype;  /* the Reference type, looked up at the first reference */
-} vlen_stage;
-
-/* The bytes of a str or bytes object, as h5py stores them; -1 with h5py's
- * TypeError for anything else, ValueError for an embedded NUL. */
-static const char *string_bytes(PyObject *o, Py_ssize_t *len)
-{
-    const char *s = NULL;
-    if (o && PyUnicode_Check(o))
-        s = PyUnicode_AsUTF8AndSize(o, len);
-    else if (o && PyBytes_Check(o))
-        s = (*len = PyBytes_GET_SIZE(o), PyBytes_AS_STRING(o));
-    else
-        PyErr_Format(PyExc_TypeError, "Can't implicitly convert %.100s to a string",
-                     o ? Py_TYPE(o)->tp_name : "NULL");
-    if (s && memchr(s, '\0', (size_t)*len)) {
-        PyErr_SetString(PyExc_ValueError,
-                        "VLEN strings do not support embedded NULLs");
-        return NULL;
-    }
-    return s;
-}
-
-/* The Reference type (module state is out of reach here). */
-static PyObject *reference_type(void)
+PyObject *ha_reference_type(void)
 {
     PyObject *m = PyImport_ImportModule("h5async._h5async");
     PyObject *r = m ? PyObject_GetAttrString(m, "Reference") : NULL;
     Py_XDECREF(m);
     return r;
-}
-
-/* The Reference type, looked up once per conversion (lazily: most types
- * hold no reference); NULL with an exception if that failed. */
-static PyObject *cached_reftype(PyObject **cache)
-{
-    if (!*cache)
-        *cache = reference_type();
-    return *cache;
-}
-
-/* The address a reference slot stores: a Reference's, 0 for None (a null
- * reference, as h5py writes it); TypeError for anything else. */
-static int reference_addr(PyObject *o, PyObject **reftype, uint64_t *addr)
-{
-    if (!o || o == Py_None) {
-        *addr = 0;
-        return 0;
-    }
-    PyObject *rt = cached_reftype(reftype);
-    if (!rt || !PyObject_TypeCheck(o, (PyTypeObject *)rt)) {
-        if (!PyErr_Occurred())
-            PyErr_Format(PyExc_TypeError, "Can't store %.100s as an object reference",
-                         Py_TYPE(o)->tp_name);
-        return -1;
-    }
-    *addr = ((ReferenceObject *)o)->addr;
-    return 0;
-}
-
-static int measure_slot(void **slot, ha_tclass cls, void *arg)
-{
-    vlen_stage *st = arg;
-    Py_ssize_t len;
-    uint64_t addr;
-    if (cls == HA_T_REF)
-        return reference_addr(ha_slot_get(slot), &st->reftype, &addr);
-    if (!string_bytes(ha_slot_get(slot), &len))
-        return -1;
-    st->total += (size_t)len + 1;
-    return 0;
-}
-
-static int copy_slot(void **slot, ha_tclass cls, void *arg)
-{
-    vlen_stage *st = arg;
-    if (cls == HA_T_REF) {
-        uint64_t addr = 0;
-        reference_addr(ha_slot_get(slot), &st->reftype, &addr); /* measured: cannot fail */
-        memcpy(slot, &addr, sizeof addr);
-        return 0;
-    }
-    Py_ssize_t len;
-    const char *s = string_bytes(ha_slot_get(slot), &len); /* measured: cannot fail now */
-    memcpy(st->tail, s, (size_t)len);
-    st->tail[len] = '\0';
-    ha_slot_set(slot, st->tail);
-    st->tail += len + 1;
-    return 0;
-}
-
-static void *stage_vlen(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
-{
-    PyArrayObject *c = (PyArrayObject *)PyArray_GETCONTIGUOUS(arr);
-    if (!c)
-        return NULL;
-    /* Elements of `t`: numpy spreads a subarray dtype over extra axes. */
-    size_t n = (size_t)PyArray_NBYTES(c) / t->size;
-    vlen_stage st = {n * t->size, NULL, NULL};
-    char *out = NULL;
-    if (ha_type_walk_objects(t, PyArray_DATA(c), n, measure_slot, &st) == 0) {
-        if (!(out = malloc(st.total ? st.total : 1))) {
-            PyErr_NoMemory();
-        } else {
-            memcpy(out, PyArray_DATA(c), n * t->size);
-            st.tail = out + n * t->size;
-            ha_type_walk_objects(t, out, n, copy_slot, &st);
-            *nbytes = st.total;
-        }
-    }
-    Py_DECREF(c);
-    Py_XDECREF(st.reftype);
-    return out;
-}
-
-/*
- * Top-level variable-length sequences: each element of the object array is
- * converted to a 1-D array of the base dtype and staged (references become
- * addresses); the block is the hvl_t array, then each sequence, 8-byte
- * aligned.
- */
-static void *stage_sequences(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
-{
-    PyArray_Descr *bd = ha_descr_from_type(t->base);
-    PyArrayObject *c = bd ? (PyArrayObject *)PyArray_GETCONTIGUOUS(arr) : NULL;
-    npy_intp n = c ? PyArray_SIZE(c) : 0;
-    void **parts = c ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *parts) : NULL;
-    size_t *lens = parts ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *lens) : NULL;
-    size_t *sizes = lens ? PyMem_Calloc((size_t)(n ? n : 1), sizeof *sizes) : NULL;
-    char *out = NULL;
-    size_t total = (size_t)n * sizeof(hvl_like);
-    npy_intp i = 0;
-    if (!sizes) {
-        if (!PyErr_Occurred())
-            PyErr_NoMemory();
-        goto done;
-    }
-    for (; i < n; i++) {
-        PyObject *item = ((PyObject **)PyArray_DATA(c))[i];
-        Py_INCREF(bd);
-        PyArrayObject *seq = (PyArrayObject *)PyArray_FromAny(item ? item : Py_None, bd, 0, 1,
-                                                              NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST,
-                                                              NULL);
-        if (!seq)
-            goto done;
-        lens[i] = (size_t)PyArray_SIZE(seq);
-        parts[i] = ha_stage_array(seq, t->base, &sizes[i]);
-        Py_DECREF(seq);
-        if (!parts[i])
-            goto done;
-        total += (sizes[i] + 7) & ~(size_t)7;
-    }
-    if (!(out = malloc(total ? total : 1))) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    hvl_like *v = (hvl_like *)out;
-    char *tail = out + (size_t)n * sizeof(hvl_like);
-    for (npy_intp k = 0; k < n; k++) {
-        v[k].len = lens[k];
-        v[k].p = tail;
-        memcpy(tail, parts[k], sizes[k]);
-        tail += (sizes[k] + 7) & ~(size_t)7;
-    }
-    *nbytes = total;
-done:
-    for (npy_intp k = 0; parts && k < i + (i < n); k++)
-        free(parts[k]);
-    PyMem_Free(parts);
-    PyMem_Free(lens);
-    PyMem_Free(sizes);
-    Py_XDECREF(c);
-    Py_XDECREF(bd);
-    return out;
-}
-
-void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
-{
-    if (t->cls == HA_T_VLSEQ)
-        return stage_sequences(arr, t, nbytes);
-    if (ha_type_has_objects(t))
-        return stage_vlen(arr, t, nbytes);
-    size_t n = (size_t)PyArray_NBYTES(arr);
-    void *buf = ha_stage_alloc(n);
-    if (!buf)
-        return PyErr_NoMemory();
-    if (PyArray_IS_C_CONTIGUOUS(arr)) {
-        memcpy(buf, PyArray_DATA(arr), n);
-    } else {
-        PyArray_Descr *d = PyArray_DESCR(arr);
-        Py_INCREF(d);
-        PyObject *w = PyArray_NewFromDescr(&PyArray_Type, d, PyArray_NDIM(arr),
-                                           PyArray_DIMS(arr), NULL, buf,
-                                           NPY_ARRAY_CARRAY, NULL);
-        if (!w || PyArray_CopyInto((PyArrayObject *)w, arr) < 0) {
-            Py_XDECREF(w);
-            free(buf);
-            return NULL;
-        }
-        Py_DECREF(w);
-    }
-    *nbytes = n;
-    return buf;
-}
-
-PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
-                               int rank, const npy_intp *dims, const void *data)
-{
-    Py_INCREF(dtype);
-    PyArrayObject *a = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, rank,
-                                                             (npy_intp *)dims, NULL, NULL,
-                                                             0, NULL);
-    if (!a)
-        return NULL;
-    /* As h5py: an attribute of strings reads as str, strings inside a
-     * compound as bytes. */
-    if (ha_fill_vlen(a, t, data, t->cls == HA_T_VLSTR) < 0)
-        Py_CLEAR(a);
-    return (PyObject *)a;
-}
-
-/*
- * Reads: `data` holds the elements in the memory type's layout, every
- * string slot a char * into the same block (ha_vlen_repack).  The slots of
- * the numpy array get new str/bytes objects; once one fails, the rest are
- * set to NULL, which numpy reads as None and never decrefs.
- */
-typedef struct {
-    int as_str;
-    int failed;
-    PyObject *reftype;  /* the Reference type, looked up at the first reference */
-} vlen_fill;
-
-static int fill_slot(void **slot, ha_tclass cls, void *arg)
-{
-    vlen_fill *st = arg;
-    PyObject *o = NULL;
-    if (!st->failed && cls == HA_T_REF) {
-        uint64_t addr;
-        memcpy(&addr, slot, sizeof addr);
-        PyObject *rt = cached_reftype(&st->reftype);
-        o = rt ? ha_reference_new((PyTypeObject *)rt, addr) : NULL;
-    } else if (!st->failed) {
-        const char *s = ha_slot_get(slot);
-        Py_ssize_t len = s ? (Py_ssize_t)strlen(s) : 0;
-        o = st->as_str ? PyUnicode_DecodeUTF8(s ? s : "", len, "surrogateescape")
-                       : PyBytes_FromStringAndSize(s ? s : "", len);
-    }
-    st->failed = o == NULL;
-    ha_slot_set(slot, o);
-    return 0;
-}
-
-/* Reads of top-level sequences: each becomes a 1-D array of the base dtype. */
-static int fill_sequences(PyArrayObject *a, const ha_type *t, const void *data)
-{
-    PyArray_Descr *bd = ha_descr_from_type(t->base);
-    if (!bd)
-        return -1;
-    npy_intp n = PyArray_SIZE(a);
-    const hvl_like *v = data;
-    PyObject **slots = (PyObject **)PyArray_DATA(a);
-    int rc = 0;
-    for (npy_intp i = 0; i < n; i++) {
-        PyObject *seq = NULL;
-        if (rc == 0) {
-            npy_intp len = (npy_intp)v[i].len;
-            Py_INCREF(bd);
-            seq = PyArray_NewFromDescr(&PyArray_Type, bd, 1, &len, NULL, NULL, 0, NULL);
-            if (!seq || ha_fill_vlen((PyArrayObject *)seq, t->base, v[i].p, 0) < 0) {
-                Py_CLEAR(seq);
-                rc = -1;
-            }
-        }
-        Py_XSETREF(slots[i], seq);
-    }
-    Py_DECREF(bd);
-    return rc;
-}
-
-int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str)
-{
-    if (t->cls == HA_T_VLSEQ)
-        return fill_sequences(a, t, data);
-    size_t n = (size_t)PyArray_NBYTES(a) / t->size;
-    if (!ha_type_has_objects(t)) {
-        memcpy(PyArray_DATA(a), data, (size_t)PyArray_NBYTES(a));
-        return 0;
-    }
-    /* The array is fresh: its object slots hold nothing to release. */
-    memcpy(PyArray_DATA(a), data, n * t->size);
-    vlen_fill st = {as_str, 0, NULL};
-    ha_type_walk_objects(t, PyArray_DATA(a), n, fill_slot, &st);
-    Py_XDECREF(st.reftype);
-    return st.failed ? -1 : 0;
 }

@@ -38,14 +38,18 @@ PyArrayObject *ha_array_for_new_object(PyObject *value);
 /* The dtype h5py uses for variable-length strings (new reference). */
 PyArray_Descr *ha_vlstr_descr(int utf8);
 
+/* h5async's Reference type (new reference), or NULL with an error. */
+PyObject *ha_reference_type(void);
+
 /* Whether `d` is object dtype marked as a variable-length string. */
 int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8);
 
 /*
- * Stage `arr` (any dtype supported here) into one malloc'd block, owned by
- * the caller: the raw elements; where the type holds variable-length
- * strings (at any depth), their slots point at NUL-terminated copies in the
- * same block, after the elements.  Returns NULL with an error.
+ * Stage `arr` (any dtype supported here, in numpy's layout of `t`) into one
+ * malloc'd block, owned by the caller, in HDF5's layout of `t`: the
+ * elements; where the type holds strings or sequences (at any depth), what
+ * their slots point at follows in the same block (convert.c).  Returns
+ * NULL with an error.
  */
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
 
@@ -56,10 +60,11 @@ void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
 PyObject *ha_array_from_result(const ha_type *t, PyArray_Descr *dtype,
                                int rank, const npy_intp *dims, const void *data);
 
-/* Fill the fresh array `a` (whose dtype has the layout of `t`) from `data`
- * as a read returned it (ha_vlen_repack): variable-length strings, at any
- * depth, become str objects when `as_str`, else bytes (h5py 3 reads
- * dataset strings as bytes and attribute strings as str).  0 or -1. */
+/* Fill the fresh array `a` (whose dtype has numpy's layout of `t`) from
+ * `data` as a read returned it (ha_vlen_repack, HDF5's layout): sequences
+ * become arrays of their base dtype, references Reference objects, and
+ * top-level strings str when `as_str`, else bytes (h5py 3 reads dataset
+ * strings as bytes and attribute strings as str).  0 or -1. */
 int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str);
 
 #endif
