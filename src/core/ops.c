@@ -74,6 +74,7 @@ static const struct {
     [HA_OP_FILE_INFO] = {"get_file_info", ha_op_file_info},
     [HA_OP_DSET_FLUSH] = {"flush_dataset", ha_op_dset_flush},
     [HA_OP_DSET_REFRESH] = {"refresh", ha_op_dset_refresh},
+    [HA_OP_CRT_ORDER] = {"get_create_plist", ha_op_crt_order},
     [HA_OP_NOOP] = {"noop", op_noop},
     [HA_OP_SLEEP] = {"sleep", op_sleep},
     [HA_OP_FAIL] = {"fail", op_fail},

@@ -44,6 +44,7 @@ int ha_op_obj_ref(ha_task *t);
 int ha_op_type_commit(ha_task *t);
 int ha_op_ref_open(ha_task *t);
 int ha_op_obj_info(ha_task *t);
+int ha_op_crt_order(ha_task *t);
 int ha_op_group_create(ha_task *t);
 int ha_op_link_exists(ha_task *t);
 int ha_op_link_list(ha_task *t);

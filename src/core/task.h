@@ -58,6 +58,8 @@ typedef enum {
                                token = {userblock size, meta block size} */
     HA_OP_DSET_FLUSH,       /* H5Dflush of obj */
     HA_OP_DSET_REFRESH,     /* H5Drefresh of obj; result.extent: its new extent */
+    HA_OP_CRT_ORDER,        /* result.ival: obj's link | attribute << 8 creation-order
+                               flags; ival 1: a file as itself, not its root */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */

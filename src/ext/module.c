@@ -8,6 +8,7 @@
 #include "common.h"
 #include "eventset_type.h"
 #include "future.h"
+#include "lowlevel.h"
 #include "notify.h"
 #include "objectid.h"
 #include "reference.h"
@@ -307,7 +308,7 @@ static PyMethodDef *joined_methods(void)
     if (done)
         return all;
     PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods,
-                            ha_link_methods};
+                            ha_link_methods, ha_lowlevel_methods};
     size_t n = 0;
     for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
         for (PyMethodDef *d = parts[p]; d->ml_name; d++) {
@@ -365,7 +366,8 @@ static int module_exec(PyObject *m)
     if (add_type(m, &ha_eventset_spec, &st->EventSetType) < 0 ||
         add_type(m, &ha_objectid_spec, &st->ObjectIDType) < 0 ||
         add_type(m, &ha_future_spec, &st->FutureType) < 0 ||
-        add_type(m, &ha_reference_spec, &st->ReferenceType) < 0)
+        add_type(m, &ha_reference_spec, &st->ReferenceType) < 0 ||
+        add_type(m, &ha_typeid_spec, &st->TypeIDType) < 0)
         return -1;
     PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
     PyObject *group = builtins ? PyDict_GetItemString(builtins, "ExceptionGroup") : NULL;
@@ -403,6 +405,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->ObjectIDType);
     Py_VISIT(st->FutureType);
     Py_VISIT(st->ReferenceType);
+    Py_VISIT(st->TypeIDType);
     Py_VISIT(st->EventSetError);
     Py_VISIT(st->DependencyError);
     Py_VISIT(st->CancelledError);
@@ -418,6 +421,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->ObjectIDType);
     Py_CLEAR(st->FutureType);
     Py_CLEAR(st->ReferenceType);
+    Py_CLEAR(st->TypeIDType);
     Py_CLEAR(st->EventSetError);
     Py_CLEAR(st->DependencyError);
     Py_CLEAR(st->CancelledError);

@@ -24,11 +24,13 @@ _SUBMODULES = {
     "h5": "h5async._compat.h5",
     "h5t": "h5async._compat.h5t",
     "h5z": "h5async._compat.h5z",
+    "h5p": "h5async._compat.h5p",
     "h5ds": "h5async.h5ds",
     "h5py_warnings": "h5async._compat.h5py_warnings",
     "_hl": "h5async._compat.hl",
     "_hl.base": "h5async._compat.hl.base",
     "_hl.dataset": "h5async._compat.hl.dataset",
+    "_hl.datatype": "h5async._compat.hl.datatype",
     "_hl.group": "h5async._compat.hl.group",
     "_hl.files": "h5async._compat.hl.files",
     "_hl.attrs": "h5async._compat.hl.attrs",
@@ -38,7 +40,7 @@ _SUBMODULES = {
 
 # h5py's compiled low-level modules and internals, named in the error.
 _LOW_LEVEL = {"h5a", "h5ac", "h5d", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
-              "h5p", "h5pl", "h5r", "h5s", "defs", "utils", "_conv", "_errors", "_objects",
+              "h5pl", "h5r", "h5s", "defs", "utils", "_conv", "_errors", "_objects",
               "_proxy", "_selector", "_npystrings"}
 
 
@@ -105,6 +107,19 @@ class _H5pyFinder(importlib.abc.MetaPathFinder):
 
 _finder = _H5pyFinder()
 
+# The h5py module each high-level class lives in.  Clients dispatch on it:
+# h5netcdf reads a type through `obj.id` only when
+# `type(obj).__module__.startswith("h5py.")` (else h5pyd's or pyfive's way).
+_CLASS_MODULES = {
+    "File": "h5py._hl.files",
+    "Group": "h5py._hl.group",
+    "Dataset": "h5py._hl.dataset",
+    "Datatype": "h5py._hl.datatype",
+    "AttributeManager": "h5py._hl.attrs",
+    "HLObject": "h5py._hl.base",
+    "Empty": "h5py._hl.base",
+}
+
 
 def installed() -> bool:
     """True if ``import h5py`` gives h5async in this process."""
@@ -137,6 +152,10 @@ def install_as_h5py() -> types.ModuleType:
     mod.version = h5py_version_module  # type: ignore[attr-defined]
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
+    # The classes take h5py's module names (repr and pickling find them
+    # there too: each h5py._hl module above holds its class).
+    for cls_name, module_name in _CLASS_MODULES.items():
+        getattr(h5async, cls_name).__module__ = module_name
     sys.modules["h5py"] = mod
     sys.modules["h5py.version"] = h5py_version_module
     return mod
