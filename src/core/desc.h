@@ -107,6 +107,10 @@ static inline void *ha_slot_get(void *const *slot)
 }
 static inline void ha_slot_set(void **slot, const void *p) { memcpy(slot, &p, sizeof p); }
 ha_type *ha_type_copy(const ha_type *t);
+/* A copy of `n` elements of `t` in HDF5's layout, with what their strings
+ * and sequences point at, in one malloc'd block of *nbytes (vlen.c).  NULL
+ * on out-of-memory.  No HDF5 call: any thread. */
+void *ha_vlen_dup(const ha_type *t, size_t n, const void *src, size_t *nbytes);
 void ha_type_free(ha_type *t);
 
 /* A dataspace extent: rank 0 is a scalar; `null` is H5S_NULL. */

@@ -163,20 +163,27 @@ int ha_op_dset_resize(ha_task *t)
     return H5Dset_extent(did, dims) < 0 ? ha_op_fail(t) : 0;
 }
 
-/* The user-set fill value in `type`'s memory layout, or NULL.  Not for
- * types with strings: HDF5 would hand out pointers of its own, which the
- * cache of one element could not hold. */
+/* The user-set fill value in `type`'s memory layout, or NULL: with what
+ * its strings or sequences point at in the same block (HDF5 hands out its
+ * own copies of those, given back here). */
 static void *read_fill(hid_t dcpl, const ha_type *type)
 {
     H5D_fill_value_t status;
-    if (ha_type_has_objects(type) || H5Pfill_value_defined(dcpl, &status) < 0 ||
-        status != H5D_FILL_VALUE_USER_DEFINED)
+    if (H5Pfill_value_defined(dcpl, &status) < 0 || status != H5D_FILL_VALUE_USER_DEFINED)
         return NULL;
     hid_t mtype = ha_type_to_h5(type);
     void *fill = mtype >= 0 ? calloc(1, type->size) : NULL;
     if (fill && H5Pget_fill_value(dcpl, mtype, fill) < 0) {
         free(fill);
         fill = NULL;
+    }
+    if (fill && ha_type_has_vlen(type)) {
+        size_t nbytes;
+        void *mine = ha_vlen_dup(type, 1, fill, &nbytes);
+        hid_t one = H5Screate(H5S_SCALAR);
+        ha_vlen_reclaim(mtype, one, fill);
+        ha_close_space(one);
+        fill = mine;
     }
     ha_close_type(mtype);
     return fill;

@@ -107,15 +107,23 @@ void ha_vlen_reclaim(hid_t mtype, hid_t space, void *buf)
     free(buf);
 }
 
-int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
-                   void *src)
+void *ha_vlen_dup(const ha_type *type, size_t n, const void *src, size_t *nbytes)
 {
     size_t head = n * type->size, total = ALIGN8(head) + measure(type, src, n);
     char *dst = malloc(total ? total : 1);
     if (dst) {
         memcpy(dst, src, head);
         relocate(type, dst, n, dst + ALIGN8(head));
+        *nbytes = total;
     }
+    return dst;
+}
+
+int ha_vlen_repack(ha_task *t, const ha_type *type, hid_t mtype, hid_t space, size_t n,
+                   void *src)
+{
+    size_t total = 0;
+    char *dst = ha_vlen_dup(type, n, src, &total);
     ha_vlen_reclaim(mtype, space, src);
     t->result.data = dst;
     t->result.nbytes = total;

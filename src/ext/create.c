@@ -292,25 +292,26 @@ static PyArrayObject *clamped_fill(PyObject *fill, PyArray_Descr *dtype)
     return a;
 }
 
+/* One element of `type`, in HDF5's layout, staged from `fill` (with the
+ * strings or sequences it holds in the same block). */
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
-    if (ha_type_has_objects(type)) {
-        /* Refused rather than stored wrong: a fill value is one element
-         * with no room for the strings its slots would point at. */
-        PyErr_SetString(PyExc_TypeError,
-                        "fillvalue is not supported for dtypes with variable-length strings");
+    if (ha_type_has_objects(type) && type->cls != HA_T_VLSTR) {
+        /* h5py refuses these or writes them wrong, and reading such a fill
+         * value back crashes h5py 3.16 (a double free, a heap overrun) */
+        PyErr_SetString(PyExc_TypeError, "fillvalue is supported for variable-length strings, "
+                        "not for dtypes holding sequences or references");
         return NULL;
     }
     PyArrayObject *a = clamped_fill(fill, dtype);
     if (!a)
         return NULL;
     void *buf = NULL;
+    size_t nbytes;
     if (PyArray_SIZE(a) != 1)
         PyErr_SetString(PyExc_ValueError, "fillvalue must be a single value");
-    else if (!(buf = malloc(type->size)))
-        PyErr_NoMemory();
     else
-        memcpy(buf, PyArray_DATA(a), type->size);
+        buf = ha_stage_array(a, type, &nbytes);
     Py_DECREF(a);
     return buf;
 }

@@ -107,12 +107,11 @@ int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
     o->ext = *ext;
     o->dcpl = *dcpl;
     o->dcpl.fill = NULL;
-    if (dcpl->fill) {
-        if (!(o->dcpl.fill = malloc(type->size))) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        memcpy(o->dcpl.fill, dcpl->fill, type->size);
+    size_t nbytes;
+    /* a deep copy: the strings a fill value holds are in its block */
+    if (dcpl->fill && !(o->dcpl.fill = ha_vlen_dup(type, 1, dcpl->fill, &nbytes))) {
+        PyErr_NoMemory();
+        return -1;
     }
     return 0;
 }

@@ -303,13 +303,16 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
     case 10: /* fillvalue: what unwritten elements read as */
-        if (o->type->cls == HA_T_VLSTR)
+        if (o->type->cls == HA_T_VLSTR && !o->dcpl.fill)
             return PyBytes_FromStringAndSize("", 0); /* as h5py */
         if (ha_type_has_objects(o->type)) {
             /* Zeros, with None for the strings (numpy zero-fills object
              * slots as NULL), as h5py reports it. */
             PyObject *a = PyArray_NewFromDescr(&PyArray_Type, (PyArray_Descr *)Py_NewRef((PyObject *)o->dtype),
                                                0, NULL, NULL, NULL, 0, NULL);
+            /* a set one as h5py gives it: strings as bytes */
+            if (a && o->dcpl.fill && ha_fill_vlen((PyArrayObject *)a, o->type, o->dcpl.fill, 0) < 0)
+                Py_CLEAR(a);
             return a ? PyArray_Return((PyArrayObject *)a) : NULL;
         }
         if (o->dcpl.fill)
