@@ -5,11 +5,18 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.h5async-setup
-DEBS    := libhdf5-dev hdf5-tools pkg-config
+DEBS    := libhdf5-dev hdf5-tools pkg-config zlib1g-dev libdeflate-dev liblzf-dev
 # Debian's 'hdf5' may point at the parallel flavour: ask for the serial one first.
 HDF5_PC := $(shell pkg-config --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
 CFLAGS_HDF5 = $(shell pkg-config --cflags $(HDF5_PC))
 LIBS_HDF5   = $(shell pkg-config --libs $(HDF5_PC))
+# The chunk pipeline's codecs, as meson.build picks them; evaluated when
+# used, so after `make debs` has installed them.
+CODEC_PCS    = $(shell for p in libdeflate liblzf; do pkg-config --exists $$p && echo $$p; done)
+CFLAGS_CODEC = $(if $(filter libdeflate,$(CODEC_PCS)),-DHA_HAVE_LIBDEFLATE) \
+               $(if $(filter liblzf,$(CODEC_PCS)),-DHA_HAVE_LZF) \
+               $(if $(CODEC_PCS),$(shell pkg-config --cflags $(CODEC_PCS)))
+LIBS_CODEC   = $(if $(CODEC_PCS),$(shell pkg-config --libs $(CODEC_PCS))) -lz
 CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core
@@ -39,7 +46,7 @@ demo: setup
 
 build/ctest/test_core: $(CORE_SRC) $(CTEST_SRC) $(wildcard src/core/*.h tests/c/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CTEST_CFLAGS) $(CFLAGS_HDF5) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) -o $@
+	$(CC) $(CTEST_CFLAGS) $(CFLAGS_HDF5) $(CFLAGS_CODEC) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) $(LIBS_CODEC) -o $@
 
 test-c: setup build/ctest/test_core
 	build/ctest/test_core
@@ -73,11 +80,11 @@ SAN_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core -fno-omit-fram
 
 build/ctest/test_core_tsan: $(CORE_SRC) $(CTEST_SRC) $(wildcard src/core/*.h tests/c/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -fsanitize=thread $(CFLAGS_HDF5) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) -o $@
+	$(CC) $(SAN_CFLAGS) -fsanitize=thread $(CFLAGS_HDF5) $(CFLAGS_CODEC) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) $(LIBS_CODEC) -o $@
 
 build/ctest/test_core_asan: $(CORE_SRC) $(CTEST_SRC) $(wildcard src/core/*.h tests/c/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(CFLAGS_HDF5) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) -o $@
+	$(CC) $(SAN_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined $(CFLAGS_HDF5) $(CFLAGS_CODEC) $(CORE_SRC) $(CTEST_SRC) $(LIBS_HDF5) $(LIBS_CODEC) -o $@
 
 check-tsan: setup build/ctest/test_core_tsan
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" setarch $$(uname -m) -R build/ctest/test_core_tsan

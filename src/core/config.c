@@ -122,3 +122,59 @@ int ha_config_staging_limit(uint64_t *bytes, const char **value, const char **wh
     }
     return env_state;
 }
+
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+static int threads_state; /* 1 valid, 0 unset, -1 invalid */
+static int threads_n;
+static const char *threads_why;
+static char threads_seen[96];
+
+static void read_threads_env(void)
+{
+    const char *s = getenv(HA_ENV_THREADS);
+    if (!s || !*s)
+        return;
+    size_t n = strlen(s);
+    if (n < sizeof threads_seen) {
+        memcpy(threads_seen, s, n + 1);
+    } else {
+        memcpy(threads_seen, s, sizeof threads_seen - 4);
+        memcpy(threads_seen + sizeof threads_seen - 4, "...", 4);
+    }
+    const char *p = s;
+    long v = 0;
+    while (blank(*p))
+        p++;
+    if (*p < '0' || *p > '9') {
+        threads_why = *p == '-' ? "negative" : "not a whole number";
+    } else {
+        for (; *p >= '0' && *p <= '9' && v <= HA_MAX_THREADS; p++)
+            v = v * 10 + (*p - '0');
+        while (blank(*p))
+            p++;
+        if (*p >= '0' && *p <= '9')
+            threads_why = "too large";
+        else if (*p)
+            threads_why = "not a whole number";
+        else if (v == 0)
+            threads_why = "zero (1 turns the codec threads off)";
+        else if (v > HA_MAX_THREADS)
+            threads_why = "too large";
+    }
+    threads_n = (int)v;
+    threads_state = threads_why ? -1 : 1;
+}
+
+int ha_config_threads(int *n, const char **value, const char **why)
+{
+    pthread_once(&threads_once, read_threads_env);
+    if (threads_state > 0 && n)
+        *n = threads_n;
+    if (threads_state < 0) {
+        if (value)
+            *value = threads_seen;
+        if (why)
+            *why = threads_why;
+    }
+    return threads_state;
+}

@@ -15,6 +15,9 @@
 #include <stdint.h>
 
 #define HA_ENV_STAGING_LIMIT "H5ASYNC_STAGING_LIMIT"
+#define HA_ENV_THREADS "H5ASYNC_THREADS"
+/* The most codec threads H5ASYNC_THREADS and set_threads() accept. */
+#define HA_MAX_THREADS 1024
 
 /* What ha_parse_bytes accepts, for error messages. */
 #define HA_BYTES_FORMAT                                                      \
@@ -42,5 +45,12 @@ const char *ha_parse_bytes(const char *text, uint64_t *out);
  * text seen and *why (optional) at the reason, both static.
  */
 int ha_config_staging_limit(uint64_t *bytes, const char **value, const char **why);
+
+/*
+ * H5ASYNC_THREADS, the codec threads of the chunk pipeline: a whole number
+ * from 1 to HA_MAX_THREADS, optionally between blanks.  Read once, with
+ * the same return convention as ha_config_staging_limit (*n when valid).
+ */
+int ha_config_threads(int *n, const char **value, const char **why);
 
 #endif

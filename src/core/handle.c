@@ -188,6 +188,7 @@ static void handle_free(ha_handle *h)
     ha_errlist_clear(&h->pending);
     ha_error_unref(h->error);
     ha_handle_unref(h->file);
+    free(h->pipe);
     free(h->path);
     free(h);
 }

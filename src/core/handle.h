@@ -59,6 +59,8 @@ struct ha_handle {
     ha_errlist pending;
 
     int fd;                 /* file: the POSIX descriptor HDF5 writes through, or -1 */
+    void *pipe;             /* dataset: chunkpipe.c's description of it (plain
+                               malloc'd data, freed with the handle), or NULL */
 
     /* submitter fields */
     int closing;            /* close submitted: no new operations */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chunkpipe.h"
 #include "engine.h"
 #include "ops.h"
 
@@ -84,11 +85,15 @@ static int xfer_close(ha_task *t, xfer *x, int rc)
     return rc < 0 ? ha_op_fail(t) : 0;
 }
 
-/* Write t->buf (memory type t->type, selections fsel/msel) into `did`. */
-static int write_data(ha_task *t, hid_t did)
+/* Write t->buf (memory type t->type, selections fsel/msel) into `did`,
+ * the dataset of handle `h`: through the chunk pipeline if it takes it. */
+static int write_data(ha_task *t, ha_handle *h, hid_t did)
 {
+    int rc = ha_chunkpipe_write(t, h, did);
+    if (rc != HA_PIPE_DECLINED)
+        return rc;
     xfer x;
-    int rc = xfer_open(t, did, &x);
+    rc = xfer_open(t, did, &x);
     if (rc == 0)
         rc = H5Dwrite(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
@@ -113,14 +118,14 @@ int ha_op_dset_create(ha_task *t)
     ha_handle_set_open(t->target, did);
     /* data= given: the initial write belongs to the same task. */
     if (t->buf)
-        return write_data(t, did);
+        return write_data(t, t->target, did);
     return 0;
 }
 
 int ha_op_dset_write(ha_task *t)
 {
     hid_t did = ha_op_need(t, t->obj);
-    return did < 0 ? -1 : write_data(t, did);
+    return did < 0 ? -1 : write_data(t, t->obj, did);
 }
 
 /* Variable-length strings land in HDF5-allocated memory: read into a
@@ -143,8 +148,11 @@ int ha_op_dset_read(ha_task *t)
     hid_t did = ha_op_need(t, t->obj);
     if (did < 0)
         return -1;
+    int rc = ha_chunkpipe_read(t, t->obj, did);
+    if (rc != HA_PIPE_DECLINED)
+        return rc;
     xfer x;
-    int rc = xfer_open(t, did, &x);
+    rc = xfer_open(t, did, &x);
     if (rc == 0 && ha_type_has_objects(t->type))
         rc = read_vlen(t, did, &x); /* strings or references: never into numpy's slots */
     else if (rc == 0)

@@ -5,6 +5,8 @@
 #define HA_NUMPY_MAIN
 #include "np.h"
 
+#include "chunkpipe.h"
+#include "codecpool.h"
 #include "common.h"
 #include "eventset_type.h"
 #include "future.h"
@@ -38,19 +40,65 @@ static PyObject *hdf5_version(PyObject *m, PyObject *unused)
     return Py_BuildValue("(LLL)", v / 1000000, v / 1000 % 1000, v % 1000);
 }
 
+/* The chunk pipeline's counters, added to stats()'s dict. */
+static int add_pipeline_stats(PyObject *d)
+{
+    ha_chunkpipe_stats p;
+    ha_chunkpipe_stats_get(&p);
+    const struct {
+        const char *key;
+        uint64_t v;
+    } items[] = {
+        {"pipeline_writes", p.writes},
+        {"pipeline_reads", p.reads},
+        {"pipeline_declined", p.declined},
+        {"pipeline_chunks_written", p.chunks_written},
+        {"pipeline_chunks_read", p.chunks_read},
+        {"pipeline_chunks_unallocated", p.chunks_unallocated},
+    };
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++) {
+        PyObject *v = PyLong_FromUnsignedLongLong(items[i].v);
+        int rc = v ? PyDict_SetItemString(d, items[i].key, v) : -1;
+        Py_XDECREF(v);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static PyObject *stats(PyObject *m, PyObject *unused)
 {
     (void)m;
     (void)unused;
     ha_stats s;
     ha_stats_get(&s);
-    return Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsKsKsK}", "submitted", s.submitted,
+    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsKsKsK}", "submitted", s.submitted,
                          "inline_runs", s.inline_runs, "completed", s.completed, "failed",
                          s.failed, "cancelled", s.cancelled, "waits", s.waits, "blocked_seconds",
                          (double)s.blocked_ns * 1e-9, "queued", s.queued, "staged_bytes",
                          s.staged_bytes, "staged_peak", s.staged_peak, "held_bytes",
                          s.held_bytes, "held_peak", s.held_peak, "stage_waits",
                          s.stage_waits, "staging_limit", ha_stage_limit());
+    if (d && add_pipeline_stats(d) < 0)
+        Py_CLEAR(d);
+    return d;
+}
+
+static PyObject *set_threads(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    int n;
+    if (ha_threads_arg(arg, &n) < 0)
+        return NULL;
+    ha_codec_set_threads(n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_threads(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    return PyLong_FromLong(ha_codec_threads());
 }
 
 static PyObject *set_staging_limit(PyObject *m, PyObject *arg)
@@ -279,6 +327,12 @@ static PyMethodDef module_methods[] = {
      "stats($module, /)\n--\n\n"
      "The engine's counters as a dict: operations submitted, completed, failed, ...,\n"
      "bytes staged (and their peak), blocked_seconds.  Does not wait."},
+    {"set_threads", set_threads, METH_O,
+     "set_threads($module, n, /)\n--\n\n"
+     "Use `n` codec threads for the filters of chunked datasets (0: the default,\n"
+     "H5ASYNC_THREADS or the usable cores; 1: filters run inside HDF5)."},
+    {"get_threads", get_threads, METH_NOARGS,
+     "get_threads($module, /)\n--\n\nThe number of codec threads in use."},
     {"set_staging_limit", set_staging_limit, METH_O,
      "set_staging_limit($module, nbytes, /)\n--\n\n"
      "Cap the bytes held by queued operations (0: the default); a submit over the\n"

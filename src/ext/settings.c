@@ -7,9 +7,25 @@
 #include "config.h"
 #include "notify.h"
 
+/* ValueError for H5ASYNC_THREADS=value. */
+static int bad_threads_env(const char *value, const char *why)
+{
+    PyObject *v = PyUnicode_DecodeFSDefault(value);
+    if (v)
+        PyErr_Format(PyExc_ValueError,
+                     "environment variable %s=%R is invalid: %s.  Expected a whole number of "
+                     "codec threads from 1 (filters run inside HDF5) to %d; or leave it unset "
+                     "for the default (the cores this process may use)",
+                     HA_ENV_THREADS, v, why, HA_MAX_THREADS);
+    Py_XDECREF(v);
+    return -1;
+}
+
 int ha_settings_check_env(void)
 {
     const char *value = NULL, *why = NULL;
+    if (ha_config_threads(NULL, &value, &why) < 0)
+        return bad_threads_env(value, why);
     if (ha_config_staging_limit(NULL, &value, &why) >= 0)
         return 0;
     PyObject *v = PyUnicode_DecodeFSDefault(value);
@@ -52,6 +68,35 @@ done:
     Py_XDECREF(n);
     Py_XDECREF(zero);
     return rc;
+}
+
+int ha_threads_arg(PyObject *arg, int *out)
+{
+    if (PyBool_Check(arg) || !PyIndex_Check(arg)) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_threads() takes an int number of threads (0 restores the default), "
+                     "not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return -1;
+    }
+    int overflow = 0;
+    PyObject *n = PyNumber_Index(arg);
+    long v = n ? PyLong_AsLongAndOverflow(n, &overflow) : -1;
+    if (!n || (v == -1 && PyErr_Occurred())) {
+        Py_XDECREF(n);
+        return -1;
+    }
+    if (overflow || v < 0 || v > HA_MAX_THREADS) {
+        PyErr_Format(PyExc_ValueError,
+                     "set_threads(%S): the number of codec threads must be between 0 (the "
+                     "default) and %d",
+                     n, HA_MAX_THREADS);
+        Py_DECREF(n);
+        return -1;
+    }
+    Py_DECREF(n);
+    *out = (int)v;
+    return 0;
 }
 
 PyObject *ha_notify_open_error(int err)

@@ -19,6 +19,10 @@ int ha_settings_check_env(void);
  * or ValueError (negative, or beyond 64 bits). */
 int ha_staging_limit_arg(PyObject *arg, uint64_t *out);
 
+/* set_threads' argument: an int from 0 (the default) to HA_MAX_THREADS.
+ * Returns 0 and stores it, or -1 with TypeError or ValueError. */
+int ha_threads_arg(PyObject *arg, int *out);
+
 /* Raise OSError(err, message) for a wake-up fd that could not be opened,
  * saying what ran out; returns NULL. */
 PyObject *ha_notify_open_error(int err);

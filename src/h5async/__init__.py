@@ -18,7 +18,7 @@ import os as _os
 
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
 from ._h5async import (DependencyError, EventSet, EventSetError, Future, Reference,
-                       set_staging_limit, stats)
+                       get_threads, set_staging_limit, set_threads, stats)
 from ._dtypes import (check_dtype, check_enum_dtype, check_opaque_dtype, check_ref_dtype,
                       check_string_dtype, check_vlen_dtype, enum_dtype, opaque_dtype,
                       ref_dtype, special_dtype, string_dtype, string_info, vlen_dtype)
@@ -59,6 +59,7 @@ __all__ = [
     "HardLink", "SoftLink",
     "EventSetError", "Eventset", "File", "Future", "Group", "drain", "hdf5_version",
     "set_staging_limit", "stats", "version", "string_dtype", "check_string_dtype",
+    "set_threads", "get_threads",
     "enum_dtype", "check_enum_dtype", "emulate_storage", "trace",
     "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
