@@ -195,6 +195,11 @@ static ha_type *type_from_descr(PyArray_Descr *d)
             return NULL;
         }
         cls = HA_T_BYTES;
+        /* h5py.string_dtype("utf-8", n): fixed-length UTF-8 (H5T_CSET_UTF8). */
+        if (meta) {
+            PyObject *enc = PyDict_GetItemString(meta, "h5py_encoding");
+            utf8 = enc && PyUnicode_Check(enc) && PyUnicode_CompareWithASCIIString(enc, "utf-8") == 0;
+        }
         break;
     case 'O':
         if (meta && PyDict_GetItemString(meta, "ref"))

@@ -3,6 +3,7 @@
  * All but the queries go through the event set like any other write.
  */
 #include "common.h"
+#include "lowlevel.h"
 
 /* A write-like task `op` on `self` named `name`, with `es` resolved. */
 static ha_task *link_task(ObjectID *self, ha_opkind op, PyObject *name, PyObject *es,
@@ -135,6 +136,9 @@ static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
     PyObject *src, *dest, *dname, *es = NULL;
     int flags = 0;
     HA_ES_AUTO ha_eventset *core_es = NULL;
+    /* h5py's TypeID.copy() on a named datatype's id (lowlevel.c). */
+    if (self->kind == HA_OBJ_DATATYPE && PyTuple_GET_SIZE(args) == 0 && !kw)
+        return ha_typeid_of(self);
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!O|iO:copy", kwlist, &src, st->ObjectIDType,
                                      &dest, &dname, &flags, &es))
         return NULL;

@@ -174,6 +174,28 @@ static PyObject *typeid_copy(TypeIDObject *o, PyObject *unused)
     return typeid_new(ha_state_of((PyObject *)o), o->type, o->dtype);
 }
 
+/* TypeID._from_dtype(dtype): h5py.h5t.py_create(). */
+static PyObject *typeid_from_dtype(PyObject *cls, PyObject *arg)
+{
+    PyObject *m = PyType_GetModuleByDef((PyTypeObject *)cls, &ha_module_def);
+    ha_state *st = m ? PyModule_GetState(m) : NULL;
+    PyArray_Descr *d = NULL;
+    if (!st)
+        return NULL;
+    if (!PyArray_DescrConverter(arg, &d))
+        return NULL;
+    ha_type *t = ha_type_from_descr(d);
+    PyObject *r = t ? typeid_new(st, t, d) : NULL;
+    ha_type_free(t);
+    Py_DECREF(d);
+    return r;
+}
+
+PyObject *ha_typeid_of(ObjectID *o)
+{
+    return typeid_new(ha_state_of((PyObject *)o), o->type, o->dtype);
+}
+
 static PyObject *typeid_false(TypeIDObject *o, PyObject *unused)
 {
     (void)o;
@@ -209,6 +231,8 @@ static PyMethodDef typeid_methods[] = {
      "copy($self, /)\n--\n\nAn independent copy."},
     {"committed", (PyCFunction)typeid_false, METH_NOARGS,
      "committed($self, /)\n--\n\nFalse: a TypeID is a transient copy."},
+    {"_from_dtype", (PyCFunction)typeid_from_dtype, METH_O | METH_CLASS,
+     "_from_dtype($type, dtype, /)\n--\n\nThe TypeID for a numpy dtype (h5py.h5t.py_create)."},
     {"close", (PyCFunction)typeid_close, METH_NOARGS,
      "close($self, /)\n--\n\nDoes nothing (a TypeID holds no HDF5 id)."},
     {NULL, NULL, 0, NULL},

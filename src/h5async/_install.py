@@ -25,6 +25,9 @@ _SUBMODULES = {
     "h5t": "h5async._compat.h5t",
     "h5z": "h5async._compat.h5z",
     "h5p": "h5async._compat.h5p",
+    "h5s": "h5async._compat.h5s",
+    "h5d": "h5async._compat.h5d",
+    "h5a": "h5async._compat.h5a",
     "h5ds": "h5async.h5ds",
     "h5py_warnings": "h5async._compat.h5py_warnings",
     "_hl": "h5async._compat.hl",
@@ -39,8 +42,8 @@ _SUBMODULES = {
 }
 
 # h5py's compiled low-level modules and internals, named in the error.
-_LOW_LEVEL = {"h5a", "h5ac", "h5d", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
-              "h5pl", "h5r", "h5s", "defs", "utils", "_conv", "_errors", "_objects",
+_LOW_LEVEL = {"h5ac", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
+              "h5pl", "h5r", "defs", "utils", "_conv", "_errors", "_objects",
               "_proxy", "_selector", "_npystrings"}
 
 

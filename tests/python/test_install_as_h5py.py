@@ -102,17 +102,17 @@ def err(stmt):
         return [type(exc).__name__, str(exc)]
     return None
 print(json.dumps({s: err(s) for s in [
-    "import h5py.h5d", "from h5py import h5s", "import h5py._hl.vds",
-    "h5py.h5t.TypeID", "h5py.h5z.filter_avail",
+    "import h5py.h5f", "from h5py import h5r", "import h5py._hl.vds",
+    "h5py.h5t.TypeCompoundID", "h5py.h5z.filter_avail",
     "h5py._hl.base.default_lapl", "from h5py._hl.dataset import FieldsView"]}))
 """))
     got = json.loads(out.splitlines()[-1])
-    for stmt in ("import h5py.h5d", "from h5py import h5s", "import h5py._hl.vds"):
+    for stmt in ("import h5py.h5f", "from h5py import h5r", "import h5py._hl.vds"):
         kind, msg = got[stmt]
         assert kind == "ModuleNotFoundError"
         name = "h5py." + stmt.split()[-1].replace("h5py.", "")
         assert f"{name} is not supported by h5async" in msg
-    for stmt in ("h5py.h5t.TypeID", "h5py.h5z.filter_avail",
+    for stmt in ("h5py.h5t.TypeCompoundID", "h5py.h5z.filter_avail",
                  "h5py._hl.base.default_lapl"):
         assert got[stmt] == ["AttributeError", f"{stmt} is not supported by h5async"]
     kind, msg = got["from h5py._hl.dataset import FieldsView"]

@@ -131,11 +131,11 @@ import h5async
 h5async.install_as_h5py()
 import h5py.h5p
 try:
-    h5py.h5p.create
+    h5py.h5p.get_driver
 except AttributeError as e:
     print(e)
 """))
-    assert "h5py.h5p.create is not supported by h5async" in out
+    assert "h5py.h5p.get_driver is not supported by h5async" in out
 
 
 def test_class_modules_change_only_when_installed():
@@ -147,3 +147,110 @@ import h5py, h5py._hl.datatype
 print(h5py.Datatype.__module__, h5py._hl.datatype.Datatype is h5async.Datatype)
 """))
     assert out.split() == ["h5py._hl.datatype", "True"]
+
+
+# h5netcdf's own low-level writes (h5netcdf/utils.py): an enum ordered by
+# value, datasets and attributes of it and of null-terminated strings.
+WRITE_LOWLEVEL = r"""
+import sys
+import numpy as np
+lib, path = sys.argv[1:3]
+if lib == "h5async":
+    import h5async
+    h5async.install_as_h5py()
+import h5py
+from h5py import h5a, h5d, h5p, h5s, h5t
+
+with h5py.File(path, "w") as f:
+    g = f.create_group("g")
+    tid = h5t.enum_create(h5t.py_create(np.dtype("u1")))
+    for name, val in sorted({"b": 2, "a": 1, "c": 0}.items(), key=lambda kv: kv[1]):
+        tid.enum_insert(name.encode(), val)
+    tid.commit(g.id, b"enum_t")
+    tid.close()
+    et = g["enum_t"].id.copy()
+    dcpl = h5p.create(h5p.DATASET_CREATE)
+    dcpl.set_fill_value(np.array(2, dtype=g["enum_t"].dtype))
+    h5d.create(g.id, b"e", et, h5s.create_simple((3,)), dcpl=dcpl)
+    aid = h5a.create(g["e"].id, b"e_attr", et, h5s.create_simple((1,)))
+    aid.write(np.array([1], dtype="u1"), mtype=aid.get_type())
+
+    s = h5t.C_S1.copy()
+    s.set_size(4)
+    s.set_strpad(h5t.STR_NULLTERM)
+    s.set_cset(h5t.CSET_UTF8)
+    for i in range(2):  # the second replaces the first, as h5netcdf does
+        if h5a.exists(f.id, b"title"):
+            h5a.delete(f.id, b"title")
+        aid = h5a.create(f.id, b"title", s, h5s.create(h5s.SCALAR))
+        aid.write(np.array(b"ab\xc3\xa9" if i else b"wxyz"), mtype=aid.get_type())
+    c1 = h5t.C_S1.copy()
+    c1.set_size(1)
+    dcpl = h5p.create(h5p.DATASET_CREATE)
+    dcpl.set_chunk((2,))
+    did = h5d.create(f.id, b"chars", c1, h5s.create_simple((3,), (h5s.UNLIMITED,)), dcpl=dcpl)
+    did.write(h5s.ALL, h5s.ALL, np.array([b"a", b"b", b"c"]), mtype=did.get_type())
+"""
+
+READ_WITH_H5PY = r"""
+import json, sys
+import h5py
+out = {}
+with h5py.File(sys.argv[1], "r") as f:
+    t = f["g/enum_t"]
+    out["enum"] = list(h5py.check_enum_dtype(t.dtype).items())
+    out["enum order"] = [t.id.get_member_name(i).decode() for i in range(t.id.get_nmembers())]
+    e = f["g/e"]
+    out["e"] = [e[()].tolist(), e.fillvalue.item(), e.id.get_type().get_class(),
+                list(h5py.check_enum_dtype(e.dtype).items()), e.attrs["e_attr"].tolist(),
+                e.id.get_type() == t.id]
+    at = f.attrs.get_id("title").get_type()
+    out["title"] = [f.attrs["title"].decode("utf-8"), at.get_size(), at.get_strpad(),
+                    at.get_cset()]
+    ch = f["chars"]
+    ct = ch.id.get_type()
+    out["chars"] = [[c.decode() for c in ch[()]], ch.maxshape, ch.chunks, ct.get_size(), ct.get_strpad()]
+print(json.dumps(out))
+"""
+
+
+def test_lowlevel_writes_read_back_as_h5pys(tmp_path):
+    for lib in ("h5py", "h5async"):
+        check_ok(run_script(WRITE_LOWLEVEL, lib, tmp_path / f"{lib}.h5"))
+    expected = json.loads(check_ok(run_script(READ_WITH_H5PY, tmp_path / "h5py.h5")))
+    assert expected["enum order"] == ["c", "a", "b"]
+    assert json.loads(check_ok(run_script(READ_WITH_H5PY, tmp_path / "h5async.h5"))) == expected
+
+
+def test_lowlevel_unsupported_names_raise():
+    out = check_ok(run_script("""
+import h5async
+h5async.install_as_h5py()
+import numpy as np
+from h5py import h5a, h5d, h5p, h5s, h5t
+for call in (lambda: h5p.create(h5p.PropClassID("FILE_ACCESS")),
+             lambda: h5s.create(h5s.SIMPLE),
+             lambda: h5t.C_S1.copy().set_strpad(h5t.STR_SPACEPAD),
+             lambda: h5a.delete(None, index=0)):
+    try:
+        call()
+    except NotImplementedError as e:
+        print(e)
+for mod, name in ((h5d, "open"), (h5s, "select_all"), (h5t, "TypeCompoundID")):
+    try:
+        getattr(mod, name)
+    except AttributeError as e:
+        print(e)
+print(h5t.py_create(np.dtype("<f8")).get_class() == h5t.FLOAT)
+"""))
+    assert out.splitlines() == [
+        "h5py.h5p.create(<h5py.h5p.FILE_ACCESS>) is not supported by h5async (only "
+        "DATASET_CREATE)",
+        "h5py.h5s.create(SIMPLE) is not supported by h5async: use "
+        "h5py.h5s.create_simple(shape)",
+        "h5py.h5t.STR_SPACEPAD is not supported by h5async",
+        "h5py.h5a.delete by index is not supported by h5async",
+        "h5py.h5d.open is not supported by h5async",
+        "h5py.h5s.select_all is not supported by h5async",
+        "h5py.h5t.TypeCompoundID is not supported by h5async",
+        "True"]

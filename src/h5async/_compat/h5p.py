@@ -5,9 +5,14 @@ h5py's property lists are live HDF5 objects with ~150 methods; clients read
 only a few creation properties through them (h5netcdf:
 ``group.id.get_create_plist().get_attr_creation_order() & CRT_ORDER_TRACKED``).
 Here a property list is a snapshot of those flags, taken by one task when
-``get_create_plist()`` is called.  Creating property lists (``h5p.create``)
-and the other ``h5p`` functions are not provided: asking for them raises an
-AttributeError that names them."""
+``get_create_plist()`` is called.  ``create(DATASET_CREATE)`` makes a
+dataset creation list for ``h5py.h5d.create`` that holds chunks and a fill
+value; other classes and the other ``h5p`` functions are not provided:
+asking for them raises an error that names them."""
+from typing import Any
+
+import numpy as np
+
 from . import unsupported_getattr
 
 __getattr__ = unsupported_getattr("h5py.h5p")
@@ -19,7 +24,7 @@ CRT_ORDER_INDEXED = 0x0002
 class PropCreateID:
     """Creation properties of an object (a snapshot)."""
 
-    def __init__(self, attr_order: int) -> None:
+    def __init__(self, attr_order: int = 0) -> None:
         self._attr_order = attr_order
 
     def get_attr_creation_order(self) -> int:
@@ -35,7 +40,23 @@ class PropOCID(PropCreateID):
 
 
 class PropDCID(PropOCID):
-    """Dataset creation properties."""
+    """Dataset creation properties: from a dataset, the creation order;
+    made by ``create(DATASET_CREATE)``, chunks and fill value to create one."""
+
+    _chunk: tuple[int, ...] | None = None
+    _fill: Any = None
+
+    def set_chunk(self, chunks: tuple[int, ...]) -> None:
+        self._chunk = tuple(int(c) for c in chunks)
+
+    def get_chunk(self) -> tuple[int, ...] | None:
+        return self._chunk
+
+    def set_fill_value(self, value: Any) -> None:
+        self._fill = np.asarray(value)
+
+    def set_attr_creation_order(self, flags: int) -> None:
+        self._attr_order = flags
 
 
 class PropTCID(PropOCID):
@@ -56,6 +77,27 @@ class PropGCID(PropOCID):
 
 class PropFCID(PropGCID):
     """File creation properties (those of the root group)."""
+
+
+class PropClassID:
+    """A property list class (h5py.h5p.DATASET_CREATE ...)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<h5py.h5p.{self.name}>"
+
+
+DATASET_CREATE = PropClassID("DATASET_CREATE")
+
+
+def create(cls: PropClassID) -> PropDCID:
+    """A new property list of class ``cls``: only DATASET_CREATE."""
+    if cls is not DATASET_CREATE:
+        raise NotImplementedError(f"h5py.h5p.create({cls!r}) is not supported by h5async "
+                                  "(only DATASET_CREATE)")
+    return PropDCID()
 
 
 def _create_plist(kind: str, link_order: int, attr_order: int) -> PropCreateID:
