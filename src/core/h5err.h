@@ -25,6 +25,7 @@ typedef enum {
     HA_E_CANCELLED,     /* cancelled before it started */
     HA_E_CLOSED,        /* the object or its file was closed */
     HA_E_NOMEM,         /* out of memory in the engine */
+    HA_E_OVERFLOW,      /* a value out of the range of the stored integer type */
 } ha_ecode;
 
 typedef struct ha_error ha_error;

@@ -20,10 +20,71 @@ static int same_shape(hid_t space, const ha_extent *e)
     return n == 1 && ha_count_of(e->rank, e->dims, &m) == 0 && m == 1;
 }
 
+static H5T_conv_ret_t refuse_out_of_range(H5T_conv_except_t e, hid_t src, hid_t dst,
+                                          void *sbuf, void *dbuf, void *arg)
+{
+    (void)src, (void)sbuf, (void)dbuf;
+    if (H5Tget_class(dst) != H5T_INTEGER ||
+        (e != H5T_CONV_EXCEPT_RANGE_HI && e != H5T_CONV_EXCEPT_RANGE_LOW && e != H5T_CONV_EXCEPT_NAN))
+        return H5T_CONV_UNHANDLED; /* truncation of fractions: as numpy */
+    *(H5T_conv_except_t *)arg = e;
+    return H5T_CONV_ABORT;
+}
+
+/* Whether any of the `n` floats of type `ftype` at `buf` is NaN. */
+static int has_nan(hid_t ftype, const void *buf, size_t n)
+{
+    size_t size = H5Tget_size(ftype);
+    double *d = size <= sizeof(double) ? malloc((n ? n : 1) * sizeof *d) : NULL;
+    int found = 0;
+    if (!d)
+        return 0; /* long double: left to HDF5 */
+    memcpy(d, buf, n * size);
+    if (H5Tconvert(ftype, H5T_NATIVE_DOUBLE, n, d, NULL, H5P_DEFAULT) >= 0)
+        for (size_t i = 0; i < n && !found; i++)
+            found = d[i] != d[i];
+    free(d);
+    return found;
+}
+
+/* t->buf converted to the attribute's integer type `ftype`, refusing
+ * values out of its range (numpy's rule for Python values, which h5py
+ * applies); a malloc'd buffer, or NULL with the task failed. */
+static void *convert_in_range(ha_task *t, hid_t mtype, hid_t ftype, hid_t space)
+{
+    hssize_t n = H5Sget_simple_extent_npoints(space);
+    size_t size = H5Tget_size(mtype) > H5Tget_size(ftype) ? H5Tget_size(mtype) : H5Tget_size(ftype);
+    char *buf = n >= 0 ? calloc((size_t)n + 1, size) : NULL;
+    hid_t dxpl = buf ? H5Pcreate(H5P_DATASET_XFER) : -1;
+    H5T_conv_except_t e = H5T_CONV_EXCEPT_PRECISION;
+    if (!buf) {
+        ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    memcpy(buf, t->buf, (size_t)n * H5Tget_size(mtype));
+    if (H5Tget_class(mtype) == H5T_FLOAT && has_nan(mtype, buf, (size_t)n))
+        e = H5T_CONV_EXCEPT_NAN; /* HDF5's hard conversions store NaN as 0 */
+    if (e == H5T_CONV_EXCEPT_NAN || dxpl < 0 ||
+        H5Pset_type_conv_cb(dxpl, refuse_out_of_range, &e) < 0 ||
+        H5Tconvert(mtype, ftype, (size_t)n, buf, NULL, dxpl) < 0) {
+        if (e == H5T_CONV_EXCEPT_NAN)
+            ha_op_fail_code(t, HA_E_VALUE, "cannot convert float NaN to integer");
+        else if (e != H5T_CONV_EXCEPT_PRECISION)
+            ha_op_fail_code(t, HA_E_OVERFLOW, "value out of range of the attribute's integer type");
+        else
+            ha_op_fail(t);
+        free(buf);
+        buf = NULL;
+    }
+    H5Eclear2(H5E_DEFAULT);
+    ha_close_plist(dxpl);
+    return buf;
+}
+
 /* attrs.modify: overwrite in place, keeping the stored type. */
 static int modify_existing(ha_task *t, hid_t loc, hid_t mtype)
 {
-    hid_t aid = H5Aopen(loc, t->name, H5P_DEFAULT), space = -1;
+    hid_t aid = H5Aopen(loc, t->name, H5P_DEFAULT), space = -1, ftype = -1;
     int rc = -1, same;
     if (aid < 0 || (space = H5Aget_space(aid)) < 0 ||
         (same = same_shape(space, &t->extent)) < 0) {
@@ -35,8 +96,24 @@ static int modify_existing(ha_task *t, hid_t loc, hid_t mtype)
                         "Shape of data is incompatible with existing attribute");
         goto done;
     }
+    if (t->ival == 2 && (ftype = H5Aget_type(aid)) >= 0 && H5Tget_class(mtype) == H5T_STRING &&
+        (H5Tget_class(ftype) == H5T_INTEGER || H5Tget_class(ftype) == H5T_FLOAT)) {
+        /* h5py has numpy parse the text, and refuses what is no number */
+        rc = ha_op_fail_code(t, HA_E_VALUE, "could not convert a string to the attribute's "
+                             "numeric type");
+        goto done;
+    }
+    if (t->ival == 2 && ftype >= 0 && H5Tget_class(ftype) == H5T_INTEGER &&
+        (H5Tget_class(mtype) == H5T_INTEGER || H5Tget_class(mtype) == H5T_FLOAT)) {
+        void *conv = convert_in_range(t, mtype, ftype, space);
+        rc = !conv ? -1 : H5Awrite(aid, ftype, conv) < 0 ? ha_op_fail(t) : 0;
+        free(conv);
+        goto done;
+    }
     rc = H5Awrite(aid, mtype, t->buf) < 0 ? ha_op_fail(t) : 0;
 done:
+    if (ftype >= 0)
+        ha_close_type(ftype);
     ha_close_space(space);
     if (aid >= 0)
         ha_close_attr(aid);
@@ -55,7 +132,7 @@ int ha_op_attr_write(ha_task *t)
     if (mtype < 0)
         return ha_op_fail(t);
     int rc = -1;
-    if (exists && t->ival == 1) {
+    if (exists && t->ival >= 1) {
         rc = modify_existing(t, loc, mtype);
         ha_close_type(mtype);
         return rc;

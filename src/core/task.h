@@ -35,7 +35,8 @@ typedef enum {
     HA_OP_DSET_WRITE,
     HA_OP_DSET_READ,
     HA_OP_DSET_RESIZE,
-    HA_OP_ATTR_WRITE,       /* ival: 0 = create (replace), 1 = modify */
+    HA_OP_ATTR_WRITE,       /* ival: 0 = create (replace), 1 = modify, 2 = modify
+                               refusing values out of an integer type's range */
     HA_OP_ATTR_READ,        /* result: type, extent, data */
     HA_OP_ATTR_EXISTS,
     HA_OP_ATTR_LIST,

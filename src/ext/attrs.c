@@ -74,7 +74,15 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
         t->extent.null = 1;
         goto submit;
     }
-    if (!(arr = attr_array(value, dtype)))
+    if (modify && !dtype && PyLong_Check(value) && _PyLong_NumBits(value) > 64) {
+        /* beyond 64 bits numpy makes an object array; converted to the
+         * stored dtype (h5py) it is a float, or out of an integer's range */
+        PyObject *f = PyNumber_Float(value); /* OverflowError beyond a double */
+        arr = f ? (PyArrayObject *)PyArray_FromAny(f, NULL, 0, 0, 0, NULL) : NULL;
+        Py_XDECREF(f);
+        if (!arr)
+            goto done;
+    } else if (!(arr = attr_array(value, dtype)))
         goto done;
     if (shape != Py_None) {
         PyObject *r = PyArray_Reshape(arr, shape);
@@ -91,7 +99,10 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
         !(t->buf = ha_stage_array(arr, t->type, &t->nbytes)))
         goto done;
     t->own_buf = 1;
-    t->ival = modify;
+    /* A Python value modifying an integer attribute is converted by
+     * numpy's rules in h5py, which refuse what does not fit; an array of
+     * another dtype is converted by HDF5, which clamps. */
+    t->ival = modify && !PyArray_Check(value) ? 2 : modify;
     t->extent.rank = PyArray_NDIM(arr);
     for (int i = 0; i < t->extent.rank; i++)
         t->extent.dims[i] = t->extent.maxdims[i] = (uint64_t)PyArray_DIM(arr, i);

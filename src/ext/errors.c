@@ -105,6 +105,8 @@ static PyObject *exc_type(ha_state *st, ha_error *e)
         return st->CancelledError;
     case HA_E_NOMEM:
         return PyExc_MemoryError;
+    case HA_E_OVERFLOW:
+        return PyExc_OverflowError;
     default:
         return PyExc_RuntimeError;
     }

@@ -58,6 +58,24 @@ attempt("attr [1,'a']", lambda: (f.attrs.__setitem__("mix", [1, "a"]), f.attrs["
 attempt("attr U array", lambda: (f.attrs.__setitem__("u", np.array(["a", "bc"])), f.attrs["u"])[1])
 attempt("attr str NUL", lambda: (f.attrs.__setitem__("nul", "a\x00b"), f.attrs["nul"])[1])
 attempt("attr 2**70", lambda: (f.attrs.__setitem__("big", 2**70), f.attrs["big"])[1])
+# attrs.modify: a Python value converted by numpy's rules to the stored
+# dtype (refused when it does not fit), an array converted by HDF5 (clamped).
+f.attrs.create("m1", 5, dtype="i1")
+f.attrs.create("mu", [1, 2], dtype="u2")
+f.attrs["mf"] = 1.5
+def m(name, v):
+    f.attrs.modify(name, v)
+    return f.attrs[name].tolist()
+attempt("modify i1 1000", lambda: m("m1", 1000))
+attempt("modify i1 after refusal", lambda: f.attrs["m1"].tolist())
+attempt("modify i1 -3", lambda: m("m1", -3))
+attempt("modify i1 2.7", lambda: m("m1", 2.7))
+attempt("modify i1 nan", lambda: m("m1", float("nan")))
+attempt("modify u2 [-1, 3]", lambda: m("mu", [-1, 3]))
+attempt("modify u2 array 70000", lambda: m("mu", np.array([70000, 1])))
+attempt("modify u2 3 values", lambda: m("mu", [1, 2, 3]))
+attempt("modify f8 'x'", lambda: m("mf", "x"))
+attempt("modify f8 2**70", lambda: m("mf", 2**70))
 # h5py.Empty as data, and the fill values of string datasets.
 attempt("dataset Empty", lambda: (f.__setitem__("em", L.Empty("f4")), f["em"].shape, f["em"][()].dtype.str))
 attempt("create Empty", lambda: (f.create_dataset("em2", data=L.Empty("i4")), f["em2"][()].dtype.str))
