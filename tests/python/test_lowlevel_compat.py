@@ -254,3 +254,27 @@ print(h5t.py_create(np.dtype("<f8")).get_class() == h5t.FLOAT)
         "h5py.h5s.select_all is not supported by h5async",
         "h5py.h5t.TypeCompoundID is not supported by h5async",
         "True"]
+
+
+def test_committing_an_existing_name_raises_keyerror_as_h5py(tmp_path):
+    code = """
+import sys
+import numpy as np
+if sys.argv[1] == "h5async":
+    import h5async
+    h5async.install_as_h5py()
+import h5py
+with h5py.File(sys.argv[2], "w") as f:
+    f["t"] = np.dtype("u1")
+    for commit in (lambda: f.__setitem__("t", np.dtype("i2")),
+                   lambda: h5py.h5t.py_create(np.dtype("u1")).copy().commit(f.id, b"t")
+                   if sys.argv[1] == "h5py" else
+                   h5py.h5t.C_S1.copy().commit(f.id, b"t")):
+        try:
+            commit()
+        except Exception as e:
+            print(type(e).__name__, "name already exists" in str(e))
+    print(f["t"].dtype)
+"""
+    outs = [check_ok(run_script(code, lib, tmp_path / f"{lib}.h5")) for lib in ("h5py", "h5async")]
+    assert outs[0] == outs[1] == "KeyError True\nKeyError True\nuint8\n"
