@@ -20,6 +20,7 @@
 #include "codecpool.h"
 #include "engine.h"
 #include "h5desc.h"
+#include "h5lzf.h"
 #include "ops.h"
 
 #define HAVE_DIRECT_CHUNK H5_VERSION_GE(1, 10, 3)
@@ -207,6 +208,7 @@ static int block_of(const ha_task *t, const info *in, const hsize_t *dims, geom 
 /* Whether the operation may go through the pipeline; fills `g`. */
 static info *qualify(ha_task *t, ha_handle *h, hid_t did, geom *g)
 {
+    ha_h5lzf_register(); /* for HDF5's path too, whether or not we take it */
     if (!HAVE_DIRECT_CHUNK || ha_codec_threads() <= 1 || t->collective ||
         ha_type_has_objects(t->type) || ha_type_has_vlen(t->type))
         return NULL;

@@ -52,4 +52,10 @@
     X(config_env_valid)                                                      \
     X(checked_counts)                                                        \
     X(notify_many_fds)                                                       \
-    X(notify_fork_resets)
+    X(notify_fork_resets)                                                    \
+    /* test_filters.c */                                                     \
+    X(fletcher32_matches_hdf5)                                               \
+    X(shuffle_fletcher32_bytes_match_hdf5)                                   \
+    X(deflate_streams_cross_decode)                                          \
+    X(codec_pool_runs_and_resizes)                                           \
+    X(pipeline_through_the_engine)
