@@ -9,7 +9,8 @@ ha_type *ha_type_new(ha_tclass cls, size_t size, ha_order order)
     if (t) {
         t->cls = cls;
         t->size = size;
-        t->osize = cls == HA_T_VLSEQ ? sizeof(void *) : size;
+        /* a Python object's slot for numpy */
+        t->osize = cls == HA_T_VLSEQ || cls == HA_T_REGREF ? sizeof(void *) : size;
         t->order = order;
     }
     return t;
@@ -119,7 +120,8 @@ static int has_class(const ha_type *t, unsigned mask)
 }
 
 #define VLEN_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_VLSEQ))
-#define OBJECT_MASK ((1u << HA_T_VLSTR) | (1u << HA_T_REF) | (1u << HA_T_VLSEQ))
+#define OBJECT_MASK \
+    ((1u << HA_T_VLSTR) | (1u << HA_T_REF) | (1u << HA_T_VLSEQ) | (1u << HA_T_REGREF))
 
 int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
 int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }
@@ -169,6 +171,8 @@ int ha_sel_npoints(const ha_sel *s, uint64_t *out)
     case HA_SEL_POINTS:
         *out = s->npoints;
         return 0;
+    case HA_SEL_REGION:
+        break; /* only the file knows */
     }
     *out = 0;
     return 0;

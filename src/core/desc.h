@@ -32,7 +32,12 @@ typedef enum {
     HA_T_VLSEQ,       /* variable-length sequence of `base` (h5py.vlen_dtype):
                          hvl_t (16 bytes) for HDF5, a PyObject * for numpy,
                          at any depth (see `osize`) */
+    HA_T_REGREF,      /* dataset region reference (hdset_reg_ref_t: 12 bytes, a
+                         PyObject * slot for numpy) */
 } ha_tclass;
+
+/* Bytes of a dataset region reference (HDF5's hdset_reg_ref_t). */
+#define HA_REGREF_SIZE 12
 
 typedef enum { HA_ORDER_LE = 0, HA_ORDER_BE = 1 } ha_order;
 typedef enum { HA_CSET_ASCII = 0, HA_CSET_UTF8 = 1 } ha_cset;
@@ -129,6 +134,7 @@ typedef enum {
     HA_SEL_SLAB,      /* one regular hyperslab: start, stride, count; with a
                          list axis, the union over the listed positions */
     HA_SEL_POINTS,    /* npoints coordinates, row-major (boolean masks) */
+    HA_SEL_REGION,    /* the selection a dataset region reference holds */
 } ha_selkind;
 
 /*
@@ -148,6 +154,7 @@ typedef struct {
     uint64_t nlist;
     uint64_t *points;       /* POINTS: npoints * rank coordinates (owned) */
     uint64_t npoints;
+    unsigned char region[HA_REGREF_SIZE]; /* REGION: the reference */
 } ha_sel;
 
 /* Free what a selection owns (list, points) and forget it. */

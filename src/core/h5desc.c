@@ -194,6 +194,8 @@ hid_t ha_type_to_h5(const ha_type *t)
     }
     case HA_T_REF:
         return H5Tcopy(H5T_STD_REF_OBJ);
+    case HA_T_REGREF:
+        return H5Tcopy(H5T_STD_REF_DSETREG);
     case HA_T_VLSEQ: {
         hid_t base = t->base ? ha_type_to_h5(t->base) : H5I_INVALID_HID;
         hid_t v = base < 0 ? base : H5Tvlen_create(base);
@@ -376,6 +378,8 @@ ha_type *ha_type_from_h5(hid_t tid)
         /* Object references; region references stay raw bytes for now. */
         if (H5Tequal(tid, H5T_STD_REF_OBJ) > 0)
             return ha_type_new(HA_T_REF, sizeof(hobj_ref_t), HA_ORDER_LE);
+        if (H5Tequal(tid, H5T_STD_REF_DSETREG) > 0)
+            return ha_type_new(HA_T_REGREF, HA_REGREF_SIZE, HA_ORDER_LE);
         return ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
     case H5T_OPAQUE: {
         ha_type *t = ha_type_new(HA_T_OPAQUE, size, HA_ORDER_LE);
@@ -460,6 +464,8 @@ int ha_select(hid_t sid, const ha_sel *s)
         }
         return 0;
     }
+    case HA_SEL_REGION:
+        return -1; /* the dataset's reference holds the space: ha_space_for_region */
     case HA_SEL_POINTS:
         if (s->npoints == 0)
             return H5Sselect_none(sid) < 0 ? -1 : 0;

@@ -71,6 +71,8 @@ static const struct {
     [HA_OP_OBJ_REF] = {"create_reference", ha_op_obj_ref},
     [HA_OP_TYPE_COMMIT] = {"commit_datatype", ha_op_type_commit},
     [HA_OP_REF_OPEN] = {"dereference", ha_op_ref_open},
+    [HA_OP_REGREF_CREATE] = {"create_region_reference", ha_op_regref_create},
+    [HA_OP_REGREF_INFO] = {"get_region", ha_op_regref_info},
     [HA_OP_FILE_INFO] = {"get_file_info", ha_op_file_info},
     [HA_OP_DSET_FLUSH] = {"flush_dataset", ha_op_dset_flush},
     [HA_OP_DSET_REFRESH] = {"refresh", ha_op_dset_refresh},

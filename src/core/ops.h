@@ -43,6 +43,8 @@ int ha_op_adopt_opened(ha_task *t, hid_t id);
 int ha_op_obj_ref(ha_task *t);
 int ha_op_type_commit(ha_task *t);
 int ha_op_ref_open(ha_task *t);
+int ha_op_regref_create(ha_task *t);
+int ha_op_regref_info(ha_task *t);
 int ha_op_obj_info(ha_task *t);
 int ha_op_crt_order(ha_task *t);
 int ha_op_group_create(ha_task *t);

@@ -66,7 +66,11 @@ static int xfer_open(ha_task *t, hid_t did, xfer *x)
     x->fspace = x->mspace = -1;
     x->dxpl = H5P_DEFAULT;
     x->mtype = ha_type_to_h5(t->type);
-    if (x->mtype < 0 || (x->fspace = H5Dget_space(did)) < 0 || ha_select(x->fspace, &t->fsel) < 0 ||
+    if (t->fsel.kind == HA_SEL_REGION) /* d[regionref]: the reference's own space */
+        x->fspace = H5Rget_region(did, H5R_DATASET_REGION, t->fsel.region);
+    else if ((x->fspace = H5Dget_space(did)) >= 0 && ha_select(x->fspace, &t->fsel) < 0)
+        return -1;
+    if (x->mtype < 0 || x->fspace < 0 ||
         (x->mspace = ha_space_for_memory(&t->msel)) < 0 || (x->dxpl = make_dxpl(t)) < 0)
         return -1;
     return 0;

@@ -52,7 +52,14 @@ typedef enum {
     HA_OP_OBJ_REF,          /* result.token[0] = an object reference to obj */
     HA_OP_REF_OPEN,         /* open the object reference ival points at, in obj's
                                file, into target; result as OBJ_OPEN, names[0]
-                               its path */
+                               its path.  ival2 = 1: the region reference in
+                               fsel.region, opening its dataset */
+    HA_OP_REGREF_CREATE,    /* a region reference to fsel of dataset obj, in
+                               result.data (HA_REGREF_SIZE bytes) */
+    HA_OP_REGREF_INFO,      /* the region reference in fsel.region: result.extent
+                               its dataset's extent; result.data the selection's
+                               shape as h5py guesses it (result.ival dims, -1 for
+                               none); result.token[0] 1 if its dataset is obj */
     HA_OP_TYPE_COMMIT,      /* commit ftype as `name` under obj */
     HA_OP_FILE_INFO,        /* obj's file: result.names = {driver, libver low,
                                libver high}, ival = 1 in SWMR mode,

@@ -29,6 +29,7 @@ typedef struct {
  * of each sequence's base type (keyed by the type node's address). */
 typedef struct {
     PyObject *reftype;
+    PyObject *regreftype;
     PyObject *bases;
 } lookups;
 
@@ -37,6 +38,13 @@ static PyObject *lookup_reftype(lookups *l)
     if (!l->reftype)
         l->reftype = ha_reference_type();
     return l->reftype;
+}
+
+static PyObject *lookup_regreftype(lookups *l)
+{
+    if (!l->regreftype)
+        l->regreftype = ha_regionref_type();
+    return l->regreftype;
 }
 
 /* The numpy dtype of `t` (borrowed from the cache), or NULL with an error. */
@@ -59,6 +67,7 @@ static PyArray_Descr *lookup_descr(lookups *l, const ha_type *t)
 static void lookups_clear(lookups *l)
 {
     Py_CLEAR(l->reftype);
+    Py_CLEAR(l->regreftype);
     Py_CLEAR(l->bases);
 }
 
@@ -105,6 +114,25 @@ static int reference_addr(PyObject *o, lookups *l, uint64_t *addr)
         return -1;
     }
     *addr = ((ReferenceObject *)o)->addr;
+    return 0;
+}
+
+/* The bytes a region reference slot stores: a RegionReference's, zeros for
+ * None (a null reference); TypeError for anything else. */
+static int region_bytes(PyObject *o, lookups *l, unsigned char *out)
+{
+    if (!o || o == Py_None) {
+        memset(out, 0, HA_REGREF_SIZE);
+        return 0;
+    }
+    PyObject *rt = lookup_regreftype(l);
+    if (!rt || !PyObject_TypeCheck(o, (PyTypeObject *)rt)) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_TypeError, "Can't store %.100s as a region reference",
+                         Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    memcpy(out, ((RegionReferenceObject *)o)->bytes, HA_REGREF_SIZE);
     return 0;
 }
 
@@ -187,6 +215,13 @@ static int stage(stager *st, const ha_type *t, const char *src, char *dst, size_
                 memcpy(dst, &addr, sizeof addr);
             break;
         }
+        case HA_T_REGREF: {
+            unsigned char b[HA_REGREF_SIZE];
+            rc = region_bytes(ha_slot_get((void *const *)src), &st->l, b);
+            if (rc == 0 && dst)
+                memcpy(dst, b, sizeof b);
+            break;
+        }
         case HA_T_VLSEQ:
             rc = stage_sequence(st, t, src, dst);
             break;
@@ -214,7 +249,7 @@ static void *stage_objects(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
         return NULL;
     /* Elements of `t`: numpy spreads a subarray dtype over extra axes. */
     size_t n = (size_t)PyArray_NBYTES(c) / t->osize, head = ALIGN8(n * t->size);
-    stager st = {{NULL, NULL}, 0, NULL, NULL, 0};
+    stager st = {{NULL, NULL, NULL}, 0, NULL, NULL, 0};
     char *out = NULL;
     if (stage(&st, t, PyArray_DATA(c), NULL, n) == 0) {
         /* zeroed: the padding of compounds is not left as garbage on disk */
@@ -294,6 +329,11 @@ static void fill(filler *st, const ha_type *t, const char *src, char *dst, size_
             o = rt ? ha_reference_new((PyTypeObject *)rt, addr) : NULL;
             break;
         }
+        case HA_T_REGREF: {
+            PyObject *rt = st->failed ? NULL : lookup_regreftype(&st->l);
+            o = rt ? ha_regionref_new((PyTypeObject *)rt, src) : NULL;
+            break;
+        }
         case HA_T_VLSEQ: {
             hvl_like v;
             memcpy(&v, src, sizeof v);
@@ -326,7 +366,7 @@ static void fill(filler *st, const ha_type *t, const char *src, char *dst, size_
 int ha_fill_vlen(PyArrayObject *a, const ha_type *t, const void *data, int as_str)
 {
     size_t n = (size_t)PyArray_NBYTES(a) / t->osize;
-    filler st = {{NULL, NULL}, 0};
+    filler st = {{NULL, NULL, NULL}, 0};
     fill(&st, t, data, PyArray_DATA(a), n, as_str);
     lookups_clear(&st.l);
     return st.failed ? -1 : 0;

@@ -8,6 +8,8 @@
 
 #include "dtype.h"
 #include "future.h"
+#include "reference.h"
+#include "regionref.h"
 #include "selection.h"
 
 int ha_oid_check_dataset(ha_state *st, ObjectID *o)
@@ -75,7 +77,12 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
         descr = (PyArray_Descr *)Py_NewRef((PyObject *)self->dtype);
     }
     ha_type *mtype = ha_type_from_descr(descr);
-    if (!mtype || ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0) {
+    const unsigned char *region;
+    if (!mtype || (ha_regionref_bytes(key, &region)
+                       ? ha_region_index(self, key, &idx) < 0 || idx.out_rank < 0
+                       : ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)) {
+        if (!PyErr_Occurred()) /* the Python layer asks first */
+            PyErr_SetString(PyExc_ValueError, "the region reference selects nothing");
         ha_type_free(mtype);
         Py_DECREF(descr);
         return NULL;

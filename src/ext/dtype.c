@@ -202,8 +202,16 @@ static ha_type *type_from_descr(PyArray_Descr *d)
         }
         break;
     case 'O':
-        if (meta && PyDict_GetItemString(meta, "ref"))
-            return ha_type_new(HA_T_REF, sizeof(uint64_t), HA_ORDER_LE) ?: (ha_type *)PyErr_NoMemory();
+        if (meta && PyDict_GetItemString(meta, "ref")) {
+            PyObject *rt = ha_regionref_type();
+            int region = rt && PyDict_GetItemString(meta, "ref") == rt;
+            Py_XDECREF(rt);
+            if (PyErr_Occurred())
+                return NULL;
+            return (region ? ha_type_new(HA_T_REGREF, HA_REGREF_SIZE, HA_ORDER_LE)
+                           : ha_type_new(HA_T_REF, sizeof(uint64_t), HA_ORDER_LE))
+                       ?: (ha_type *)PyErr_NoMemory();
+        }
         if (meta && PyDict_GetItemString(meta, "vlen") && !ha_descr_is_vlstr(d, &utf8)) {
             /* vlen_dtype(np.uint8), (int), ("f4"): any dtype-like, as h5py */
             PyArray_Descr *base = NULL;
@@ -292,18 +300,23 @@ static int all_strings(PyArrayObject *o, int want_str)
     return 1;
 }
 
-/* Whether every element of object array `o` is a Reference (and there is one). */
-static int all_references(PyArrayObject *o)
+/* HA_T_REGREF if every element of object array `o` is a RegionReference,
+ * HA_T_REF if every one is another Reference (and there is one), else 0. */
+static ha_tclass all_references(PyArrayObject *o)
 {
     npy_intp n = PyArray_SIZE(o);
     PyObject **items = (PyObject **)PyArray_DATA(o);
-    PyObject *rt = n ? ha_reference_type() : NULL;
-    int all = rt != NULL;
-    for (npy_intp i = 0; all && i < n; i++)
-        all = items[i] && PyObject_TypeCheck(items[i], (PyTypeObject *)rt);
+    PyObject *rt = n ? ha_reference_type() : NULL, *gt = n ? ha_regionref_type() : NULL;
+    int refs = rt && gt, regions = refs;
+    for (npy_intp i = 0; (refs || regions) && i < n; i++) {
+        int region = items[i] && PyObject_TypeCheck(items[i], (PyTypeObject *)gt);
+        regions = regions && region;
+        refs = refs && !region && items[i] && PyObject_TypeCheck(items[i], (PyTypeObject *)rt);
+    }
     Py_XDECREF(rt);
+    Py_XDECREF(gt);
     PyErr_Clear();
-    return all;
+    return regions ? HA_T_REGREF : refs ? HA_T_REF : 0;
 }
 
 PyArrayObject *ha_array_for_new_object(PyObject *value)
@@ -317,9 +330,11 @@ PyArrayObject *ha_array_for_new_object(PyObject *value)
     PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, NULL, 0, 0, NPY_ARRAY_CARRAY, NULL);
     if (!a)
         return NULL;
-    if (PyArray_DESCR(a)->type_num == NPY_OBJECT && !PyArray_Check(value) && all_references(a)) {
-        /* A Reference, or a list of them: h5py's ref_dtype. */
-        ha_type rt = {.cls = HA_T_REF, .size = sizeof(uint64_t)};
+    ha_tclass refs = PyArray_DESCR(a)->type_num == NPY_OBJECT && !PyArray_Check(value)
+                         ? all_references(a) : 0;
+    if (refs) {
+        /* A Reference, or a list of them: h5py's ref_dtype (regionref_dtype). */
+        ha_type rt = {.cls = refs, .size = sizeof(uint64_t)};
         PyArray_Descr *rd = ha_descr_from_type(&rt);
         PyArrayObject *r = rd ? (PyArrayObject *)PyArray_CastToType(a, rd, 0) : NULL;
         Py_DECREF(a);
@@ -500,9 +515,11 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
         Py_XDECREF(args);
         return (PyArray_Descr *)d;
     }
-    case HA_T_REF: {
-        /* h5py's ref_dtype: object, with the reference class as metadata. */
-        PyObject *rt = ha_reference_type();
+    case HA_T_REF:
+    case HA_T_REGREF: {
+        /* h5py's ref_dtype and regionref_dtype: object, with the reference
+         * class as metadata. */
+        PyObject *rt = t->cls == HA_T_REF ? ha_reference_type() : ha_regionref_type();
         PyObject *kw = rt ? Py_BuildValue("{s{sO}}", "metadata", "ref", rt) : NULL;
         PyObject *args = Py_BuildValue("(s)", "O");
         PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
@@ -516,10 +533,13 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     return NULL;
 }
 
-PyObject *ha_reference_type(void)
+static PyObject *module_attr(const char *name)
 {
     PyObject *m = PyImport_ImportModule("h5async._h5async");
-    PyObject *r = m ? PyObject_GetAttrString(m, "Reference") : NULL;
+    PyObject *r = m ? PyObject_GetAttrString(m, name) : NULL;
     Py_XDECREF(m);
     return r;
 }
+
+PyObject *ha_reference_type(void) { return module_attr("Reference"); }
+PyObject *ha_regionref_type(void) { return module_attr("RegionReference"); }

@@ -40,6 +40,7 @@ PyArray_Descr *ha_vlstr_descr(int utf8);
 
 /* h5async's Reference type (new reference), or NULL with an error. */
 PyObject *ha_reference_type(void);
+PyObject *ha_regionref_type(void);
 
 /* Whether `d` is object dtype marked as a variable-length string. */
 int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8);

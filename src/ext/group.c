@@ -198,8 +198,12 @@ static PyObject *deref(ObjectID *self, PyObject *ref)
                             Py_TYPE(ref)->tp_name);
     if (ha_oid_check(st, self) < 0)
         return NULL;
-    if (!((ReferenceObject *)ref)->addr) {
-        PyErr_SetString(PyExc_ValueError, "Invalid HDF5 object reference");
+    const unsigned char *region = NULL;
+    int is_region = ha_regionref_bytes(ref, &region);
+    static const unsigned char null[HA_REGREF_SIZE];
+    if (is_region ? !memcmp(region, null, HA_REGREF_SIZE) : !((ReferenceObject *)ref)->addr) {
+        PyErr_SetString(PyExc_ValueError, is_region ? "Invalid HDF5 region reference"
+                                                    : "Invalid HDF5 object reference");
         return NULL;
     }
     ObjectID *o = NULL;
@@ -215,6 +219,11 @@ static PyObject *deref(ObjectID *self, PyObject *ref)
     }
     t->obj = ha_handle_ref(self->h);
     t->ival = (int64_t)((ReferenceObject *)ref)->addr;
+    if (is_region) { /* its dataset */
+        t->ival2 = 1;
+        t->fsel.kind = HA_SEL_REGION;
+        memcpy(t->fsel.region, region, HA_REGREF_SIZE);
+    }
     t->target = ha_handle_ref(h);
     if (!(o = ha_oid_new(st, h, self, tmp)) || ha_run_sync(st, t) < 0) {
         Py_CLEAR(o);

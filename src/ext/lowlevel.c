@@ -47,6 +47,7 @@ static int class_of(const ha_type *t)
     case HA_T_ARRAY:
         return CLS_ARRAY;
     case HA_T_REF:
+    case HA_T_REGREF:
         return CLS_REFERENCE;
     case HA_T_VLSEQ:
         return CLS_VLEN;
@@ -102,6 +103,7 @@ static int type_equal(const ha_type *a, const ha_type *b)
         return str_eq(a->tag, b->tag);
     case HA_T_BOOL:
     case HA_T_REF:
+    case HA_T_REGREF:
         return 1;
     }
     return 0;

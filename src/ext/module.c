@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "objectid.h"
 #include "reference.h"
+#include "regionref.h"
 #include "settings.h"
 
 ha_state *ha_state_mod(PyObject *module) { return PyModule_GetState(module); }
@@ -362,7 +363,7 @@ static PyMethodDef *joined_methods(void)
     if (done)
         return all;
     PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods,
-                            ha_link_methods, ha_lowlevel_methods};
+                            ha_link_methods, ha_lowlevel_methods, ha_regionref_methods};
     size_t n = 0;
     for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
         for (PyMethodDef *d = parts[p]; d->ml_name; d++) {
@@ -423,6 +424,10 @@ static int module_exec(PyObject *m)
         add_type(m, &ha_reference_spec, &st->ReferenceType) < 0 ||
         add_type(m, &ha_typeid_spec, &st->TypeIDType) < 0)
         return -1;
+    st->RegionReferenceType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        m, &ha_regionref_spec, (PyObject *)st->ReferenceType);
+    if (!st->RegionReferenceType || PyModule_AddType(m, st->RegionReferenceType) < 0)
+        return -1;
     PyObject *builtins = PyEval_GetBuiltins(); /* borrowed */
     PyObject *group = builtins ? PyDict_GetItemString(builtins, "ExceptionGroup") : NULL;
     PyObject *futures = PyImport_ImportModule("concurrent.futures");
@@ -459,6 +464,7 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->ObjectIDType);
     Py_VISIT(st->FutureType);
     Py_VISIT(st->ReferenceType);
+    Py_VISIT(st->RegionReferenceType);
     Py_VISIT(st->TypeIDType);
     Py_VISIT(st->EventSetError);
     Py_VISIT(st->DependencyError);
@@ -475,6 +481,7 @@ static int module_clear(PyObject *m)
     Py_CLEAR(st->ObjectIDType);
     Py_CLEAR(st->FutureType);
     Py_CLEAR(st->ReferenceType);
+    Py_CLEAR(st->RegionReferenceType);
     Py_CLEAR(st->TypeIDType);
     Py_CLEAR(st->EventSetError);
     Py_CLEAR(st->DependencyError);

@@ -13,6 +13,7 @@ typedef struct {
     PyTypeObject *ObjectIDType;
     PyTypeObject *FutureType;
     PyTypeObject *ReferenceType;
+    PyTypeObject *RegionReferenceType;  /* a subclass of ReferenceType */
     PyTypeObject *TypeIDType;       /* lowlevel.c */
     PyObject *EventSetError;    /* ExceptionGroup subclass */
     PyObject *DependencyError;  /* RuntimeError subclass */

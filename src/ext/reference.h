@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "desc.h"
 #include "module.h"
 
 typedef struct {
@@ -15,5 +16,22 @@ extern PyType_Spec ha_reference_spec;
 
 /* A new Reference to `addr` of type `type` (the module's), or NULL. */
 PyObject *ha_reference_new(PyTypeObject *type, uint64_t addr);
+
+/* RegionReference: h5py's dataset region reference, a Reference (as in
+ * h5py) whose bytes are HDF5's hdset_reg_ref_t: where the file keeps the
+ * dataset and its selection.  `addr` holds the first 8 of them. */
+typedef struct {
+    ReferenceObject base;
+    unsigned char bytes[HA_REGREF_SIZE];
+} RegionReferenceObject;
+
+/* Made with the Reference type as its base (module.c). */
+extern PyType_Spec ha_regionref_spec;
+
+/* A new RegionReference of the module's `type` holding `bytes`, or NULL. */
+PyObject *ha_regionref_new(PyTypeObject *type, const void *bytes);
+
+/* Whether `o` is a RegionReference (the module's); its bytes in *bytes. */
+int ha_regionref_bytes(PyObject *o, const unsigned char **bytes);
 
 #endif

@@ -18,10 +18,11 @@ import os as _os
 
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
 from ._h5async import (DependencyError, EventSet, EventSetError, Future, Reference,
-                       get_threads, set_staging_limit, set_threads, stats)
+                       RegionReference, get_threads, set_staging_limit, set_threads, stats)
 from ._dtypes import (check_dtype, check_enum_dtype, check_opaque_dtype, check_ref_dtype,
                       check_string_dtype, check_vlen_dtype, enum_dtype, opaque_dtype,
-                      ref_dtype, special_dtype, string_dtype, string_info, vlen_dtype)
+                      ref_dtype, regionref_dtype, special_dtype, string_dtype, string_info,
+                      vlen_dtype)
 from . import trace
 from ._h5async import emulate_storage
 from ._hl import (AttributeManager, Dataset, Datatype, Empty, ExternalLink, File, Group,
@@ -64,4 +65,5 @@ __all__ = [
     "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
     "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype", "Datatype",
+    "RegionReference", "regionref_dtype",
 ]

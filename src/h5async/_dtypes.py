@@ -6,7 +6,7 @@ from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
-from ._h5async import Reference
+from ._h5async import Reference, RegionReference
 import numpy.typing as npt
 
 
@@ -81,11 +81,13 @@ def check_opaque_dtype(dt: npt.DTypeLike) -> bool:
 
 #: h5py's dtype for object references: object arrays of Reference.
 ref_dtype = np.dtype("O", metadata={"ref": Reference})
+#: h5py's dtype for dataset region references: object arrays of RegionReference.
+regionref_dtype = np.dtype("O", metadata={"ref": RegionReference})
 
 
 def check_ref_dtype(dt: npt.DTypeLike) -> Any:
-    """The reference class of a reference dtype, else None (h5async has no
-    reference dtypes yet)."""
+    """The reference class of a reference dtype (Reference or
+    RegionReference), else None."""
     return _meta(dt).get("ref")
 
 
@@ -111,10 +113,11 @@ def special_dtype(**kwds: Any) -> np.dtype[Any]:
         basetype, values = val
         return enum_dtype(values, basetype=basetype)
     if name == "ref":
-        if val is not Reference:
-            raise NotImplementedError("special_dtype(ref=...): only object references "
-                                      "(h5py.Reference) are supported by h5async")
-        return ref_dtype
+        if val is Reference:
+            return ref_dtype
+        if val is RegionReference:
+            return regionref_dtype
+        raise ValueError("Ref class must be Reference or RegionReference")
     raise TypeError(f'Unknown special type "{name}"')
 
 

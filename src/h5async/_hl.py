@@ -88,6 +88,26 @@ def _wrap(oid: _h5async.ObjectID) -> Group | Dataset:
     return Group(oid)
 
 
+class RegionRefProxy:
+    """h5py's obj.regionref: makes and describes dataset region references."""
+
+    def __init__(self, oid: _h5async.ObjectID) -> None:
+        self._id = oid
+
+    def __getitem__(self, key: Any) -> _h5async.RegionReference:
+        """A RegionReference to selection `key` of this dataset (TypeError for
+        other objects).  Waits."""
+        return self._id.regionref_create(key)
+
+    def shape(self, ref: _h5async.RegionReference) -> tuple[int, ...]:
+        """The shape of the dataset `ref` points into.  Waits."""
+        return self._id.region_shape(ref)
+
+    def selection(self, ref: _h5async.RegionReference) -> tuple[int, ...] | None:
+        """The shape of the selection `ref` holds, as h5py guesses it.  Waits."""
+        return self._id.region_selection(ref)
+
+
 class HLObject:
     """Common base of File, Group and Dataset."""
 
@@ -114,6 +134,13 @@ class HLObject:
         """An object reference to this object (h5py's obj.ref); g[ref] opens
         it again.  Waits for its own task."""
         return self._id.get_ref()
+
+    @property
+    def regionref(self) -> RegionRefProxy:
+        """Dataset region references (h5py's obj.regionref): dset.regionref[sel]
+        makes one, obj.regionref.shape(ref) and .selection(ref) describe one
+        from any object of the file.  Each waits."""
+        return RegionRefProxy(self._id)
 
     @property
     def parent(self) -> Group:
@@ -610,6 +637,10 @@ class Dataset(HLObject):
         selection out of range raises IndexError at once."""
         if self._id.shape is None:
             if key == () or key is Ellipsis:
+                return Empty(self.dtype)
+        if isinstance(key, _h5async.RegionReference) and not self._id.shape:
+            # a null or scalar dataspace may hold no selection: h5py's Empty
+            if self._id.region_selection(key) is None:
                 return Empty(self.dtype)
         return self._id.read(key)
 
