@@ -589,7 +589,7 @@ int ha_submit(ha_task *t)
     t->t_submit = ha_now();
     hold_add_locked(t);
     if (t->es)
-        ha_es_submit_locked(t->es);
+        ha_es_submit_locked(t->es, t);
     eng.stats.submitted++;
     enqueue_locked(t);
     if (!eng.busy)
@@ -652,7 +652,7 @@ int ha_run(ha_task *t, double timeout)
     t->t_submit = ha_now();
     hold_add_locked(t);
     if (t->es)
-        ha_es_submit_locked(t->es);
+        ha_es_submit_locked(t->es, t);
     eng.stats.inline_runs++;
     t->ran_inline = 1;
     ha_task_ref(t); /* the reference complete_locked() hands back */

@@ -223,7 +223,7 @@ ha_task *ha_engine_queue_next(ha_task *t);
  * 1 if the caller must drop the engine's reference after unlocking. */
 int ha_engine_complete_cancelled_locked(ha_task *t);
 /* Event set bookkeeping (eventset.c), engine mutex held. */
-void ha_es_submit_locked(ha_eventset *es);
+void ha_es_submit_locked(ha_eventset *es, const ha_task *t);
 int ha_es_accepts_locked(const ha_eventset *es);
 void ha_es_complete_locked(ha_eventset *es, ha_task *t);
 

@@ -13,6 +13,7 @@ struct ha_eventset {
     int refcount;           /* atomic */
     unsigned gen;           /* engine generation it was made in */
     uint64_t in_progress;
+    uint64_t bytes;         /* memory its operations in progress hold */
     uint64_t op_counter;
     uint64_t cancelled;
     int closed;             /* ha_es_close() succeeded: no new operations */
@@ -67,15 +68,17 @@ int ha_es_closed(ha_eventset *es) { return __atomic_load_n(&es->closed, __ATOMIC
 
 int ha_es_accepts_locked(const ha_eventset *es) { return !es->closed; }
 
-void ha_es_submit_locked(ha_eventset *es)
+void ha_es_submit_locked(ha_eventset *es, const ha_task *t)
 {
     es->in_progress++;
     es->op_counter++;
+    es->bytes += t->footprint;
 }
 
 void ha_es_complete_locked(ha_eventset *es, ha_task *t)
 {
     es->in_progress--;
+    es->bytes -= t->footprint;
     /* Only failures are reported; a cancelled operation is not one
      * (as with H5EScancel). */
     if (t->status != HA_FAILED || !t->error)
@@ -101,6 +104,7 @@ void ha_es_counts_get(ha_eventset *es, ha_es_counts *out)
 {
     ha_engine_lock();
     out->in_progress = es->in_progress;
+    out->bytes = es->bytes;
     out->op_counter = es->op_counter;
     out->failed = ha_errlist_pending(&es->errors);
     out->cancelled = es->cancelled;

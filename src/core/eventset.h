@@ -43,6 +43,7 @@ uint64_t ha_es_wait(ha_eventset *es, double timeout);
 
 typedef struct {
     uint64_t in_progress;
+    uint64_t bytes;         /* memory those hold: staged data, results (task footprints) */
     uint64_t op_counter;    /* operations ever submitted with this set */
     uint64_t failed;        /* failures not yet taken */
     uint64_t cancelled;     /* operations ha_es_cancel() ever cancelled */

@@ -104,11 +104,59 @@ static int wait_es(ha_eventset *es, double timeout, uint64_t *left)
     }
 }
 
+/* The wait of wait(progress=True): every PROGRESS_TICK seconds the
+ * operations and bytes left go to h5async._progress's display (tqdm when
+ * installed, a line on stderr otherwise), which the caller closes. */
+#define PROGRESS_TICK 0.2
+static int wait_progress(ha_eventset *es, double timeout, uint64_t *left)
+{
+    ha_es_counts c;
+    ha_es_counts_get(es, &c);
+    PyObject *mod = PyImport_ImportModule("h5async._progress");
+    PyObject *bar = mod ? PyObject_CallMethod(mod, "Display", "KK",
+                                              (unsigned long long)c.in_progress,
+                                              (unsigned long long)c.bytes) : NULL;
+    Py_XDECREF(mod);
+    if (!bar)
+        return -1;
+    double deadline = timeout < 0 ? -1 : ha_now() + timeout;
+    int rc = 0;
+    for (;;) {
+        double slice = PROGRESS_TICK;
+        if (deadline >= 0 && deadline - ha_now() < slice)
+            slice = deadline - ha_now() > 0 ? deadline - ha_now() : 0;
+        if ((rc = wait_es(es, slice, left)) < 0)
+            break;
+        ha_es_counts_get(es, &c);
+        PyObject *r = PyObject_CallMethod(bar, "update", "KK", (unsigned long long)c.in_progress,
+                                          (unsigned long long)c.bytes);
+        Py_XDECREF(r);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        if (*left == 0 || (deadline >= 0 && ha_now() >= deadline))
+            break;
+    }
+    /* closed whatever happened, without losing an exception set above */
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyObject *r = PyObject_CallMethod(bar, "close", NULL);
+    if (!r && et)
+        PyErr_Clear();
+    if (et)
+        PyErr_Restore(et, ev, tb);
+    Py_XDECREF(r);
+    Py_DECREF(bar);
+    return rc < 0 || !r ? -1 : 0;
+}
+
 static PyObject *es_wait(EventSetObject *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"timeout", NULL};
+    static char *kwlist[] = {"timeout", "progress", NULL};
     PyObject *tobj = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:wait", kwlist, &tobj) ||
+    int progress = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O$p:wait", kwlist, &tobj, &progress) ||
         check_open(self) < 0)
         return NULL;
     double timeout = -1;
@@ -129,7 +177,7 @@ static PyObject *es_wait(EventSetObject *self, PyObject *args, PyObject *kw)
      * the outcome of the operations it waited for. */
     HA_ES_AUTO ha_eventset *es = ha_es_ref(self->es);
     uint64_t left = 0;
-    if (wait_es(es, timeout, &left) < 0)
+    if ((progress ? wait_progress(es, timeout, &left) : wait_es(es, timeout, &left)) < 0)
         return NULL;
     ha_reap_python();
     if (raise_errors(self, es))
@@ -216,6 +264,8 @@ static PyObject *es_counts(EventSetObject *self, void *which)
         return PyLong_FromUnsignedLongLong(c.op_counter);
     case 3:
         return PyLong_FromUnsignedLongLong(c.cancelled);
+    case 4:
+        return PyLong_FromUnsignedLongLong(c.bytes);
     default:
         return PyBool_FromLong(c.failed != 0);
     }
@@ -266,11 +316,13 @@ static void es_dealloc(EventSetObject *self)
 
 static PyMethodDef es_methods[] = {
     {"wait", (PyCFunction)(void (*)(void))es_wait, METH_VARARGS | METH_KEYWORDS,
-     "wait($self, /, timeout=None)\n--\n\n"
+     "wait($self, /, timeout=None, *, progress=False)\n--\n\n"
      "Wait for the operations of this event set, at most `timeout` seconds (None or any\n"
      "huge number: forever), and return how many are still in progress.  Raises\n"
      "EventSetError (an ExceptionGroup, one exception per failed operation) if any failed.\n"
-     "Ctrl-C raises KeyboardInterrupt; the operations go on."},
+     "Ctrl-C raises KeyboardInterrupt; the operations go on.  progress=True shows the\n"
+     "operations and bytes left as they drain (a tqdm bar when tqdm is installed, else\n"
+     "a line on stderr), updated every 0.2 s."},
     {"close", (PyCFunction)es_close, METH_NOARGS,
      "close($self, /)\n--\n\n"
      "Wait for pending operations, then release the event set.  Further use raises ValueError."},
@@ -288,6 +340,8 @@ static PyMethodDef es_methods[] = {
 
 static PyGetSetDef es_getset[] = {
     {"num_in_progress", (getter)es_counts, NULL, "operations not finished", (void *)0},
+    {"num_bytes_in_progress", (getter)es_counts, NULL,
+     "bytes the unfinished operations hold (staged data, results to come)", (void *)4},
     {"op_counter", (getter)es_counts, NULL, "operations ever submitted", (void *)1},
     {"op_failed", (getter)es_counts, NULL, "whether an unretrieved failure exists", (void *)2},
     {"num_cancelled", (getter)es_counts, NULL,
