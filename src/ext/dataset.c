@@ -475,9 +475,69 @@ done:
  * selection's shape (C-contiguous) is handed to HDF5 as it is: with
  * copy=False the caller promises not to change it until the write is done.
  */
+static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw);
+
+/* h5s.ALL of the h5py shim (a dataspace description without shape). */
+static int is_all_space(PyObject *o)
+{
+    PyObject *shape = PyObject_HasAttrString(o, "get_simple_extent_dims")
+                          ? PyObject_GetAttrString(o, "shape") : NULL;
+    int all = shape == Py_None;
+    Py_XDECREF(shape);
+    PyErr_Clear();
+    return all;
+}
+
+/*
+ * h5py's low-level DatasetID.write(mspace, fspace, arr, mtype=None,
+ * dxpl=None), as h5netcdf calls it for NETCDF4_CLASSIC strings: the whole
+ * dataset from `arr`, whose buffer holds values of `mtype` (as in h5py: a
+ * same-size array is reinterpreted, another converted).  Only h5s.ALL for
+ * both spaces; then it is a write of the whole dataset.
+ */
+static PyObject *lowlevel_write(ObjectID *self, PyObject *args, PyObject *kw)
+{
+    static char *kwlist[] = {"mspace", "fspace", "arr_obj", "mtype", "dxpl", NULL};
+    PyObject *mspace, *fspace, *arr, *mtype = Py_None, *dxpl = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OO:write", kwlist, &mspace, &fspace, &arr,
+                                     &mtype, &dxpl))
+        return NULL;
+    if (!is_all_space(mspace) || !is_all_space(fspace)) {
+        PyErr_SetString(PyExc_NotImplementedError, "h5py's low-level DatasetID.write is "
+                        "supported for h5s.ALL selections only (use dataset[sel] = value)");
+        return NULL;
+    }
+    PyObject *value = Py_NewRef(arr);
+    PyArray_Descr *md = NULL;
+    PyObject *mdt = mtype != Py_None ? PyObject_GetAttrString(mtype, "dtype") : NULL;
+    if (mtype != Py_None && (!mdt || !PyArray_DescrConverter(mdt, &md))) {
+        Py_XDECREF(mdt);
+        Py_DECREF(value);
+        return NULL;
+    }
+    Py_XDECREF(mdt);
+    if (md && PyArray_Check(arr) &&
+        PyDataType_ELSIZE(PyArray_DESCR((PyArrayObject *)arr)) == PyDataType_ELSIZE(md)) {
+        Py_INCREF(md);
+        Py_SETREF(value, PyArray_View((PyArrayObject *)arr, md, NULL));
+    } else if (md) {
+        Py_INCREF(md);
+        Py_SETREF(value, PyArray_FromAny(arr, md, 0, 0, NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL));
+    }
+    Py_XDECREF(md);
+    PyObject *wargs = value ? PyTuple_Pack(2, Py_Ellipsis, value) : NULL;
+    PyObject *r = wargs ? write_sel(self, wargs, NULL) : NULL;
+    Py_XDECREF(wargs);
+    Py_XDECREF(value);
+    return r;
+}
+
 static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"key", "value", "es", "copy", NULL};
+    if (PyTuple_GET_SIZE(args) >= 3 &&
+        PyObject_HasAttrString(PyTuple_GET_ITEM(args, 0), "get_simple_extent_dims"))
+        return lowlevel_write(self, args, kw); /* a dataspace first: h5py's low-level form */
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *key, *value, *es = NULL;
     int copy = 1;

@@ -941,12 +941,9 @@ class AttributeManager(MutableMapping[str, Any]):
         """What clients read off h5py's low-level attribute id: its dtype,
         shape and name (anndata checks the dtype for fixed-length strings).
         Waits for reading the attribute; KeyError if missing."""
-        value = self[name]
-        if isinstance(value, Empty):
-            return AttrInfo(name, value.dtype, None)
-        if isinstance(value, str):  # a variable-length string, read as str
-            return AttrInfo(name, np.dtype("O", metadata={"vlen": str}), ())
-        arr = np.asarray(value)
+        arr = self._id.attr_get(name)  # the array, not a scalar: its dtype keeps h5py's metadata
+        if isinstance(arr, np.dtype):  # a null dataspace
+            return AttrInfo(name, arr, None)
         return AttrInfo(name, arr.dtype, arr.shape)
 
     def modify(self, name: str, value: Any, es: ESArg = DEFAULT) -> None:

@@ -278,3 +278,32 @@ with h5py.File(sys.argv[2], "w") as f:
 """
     outs = [check_ok(run_script(code, lib, tmp_path / f"{lib}.h5")) for lib in ("h5py", "h5async")]
     assert outs[0] == outs[1] == "KeyError True\nKeyError True\nuint8\n"
+
+
+# h5netcdf's NETCDF4_CLASSIC string writes: DatasetID.write(ALL, ALL, arr,
+# mtype=...), and a 0-d fixed-length UTF-8 attribute read back through
+# attrs.get_id: the same output under h5py and h5async.
+CLASSIC = r"""
+import sys, numpy as np
+if sys.argv[1] == "h5async":
+    import h5async; h5async.install_as_h5py()
+import h5py
+with h5py.File(sys.argv[2], "w") as f:
+    d = f.create_dataset("s", (3,), dtype="S4")
+    d.id.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array([b"ab", b"cdef", b"g"], "S4"),
+               mtype=d.id.get_type())
+    e = f.create_dataset("e", (2,), dtype="i2")
+    e.id.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array([7, -1], "i2"))
+    dt = h5py.string_dtype("utf-8", 5)
+    f.attrs["z"] = np.array(np.bytes_("h\u00e9\u00e9".encode()), dtype=dt)
+with h5py.File(sys.argv[2], "r") as f:
+    print(f["s"][...].tolist(), f["e"][...].tolist(), f.attrs["z"],
+          h5py.check_string_dtype(f.attrs.get_id("z").dtype))
+"""
+
+
+def test_lowlevel_whole_dataset_write_and_0d_string_attribute_as_h5py(tmp_path):
+    out = {lib: check_ok(run_script(CLASSIC, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"]
+    assert "string_info(encoding='utf-8', length=5)" in out["h5py"]
