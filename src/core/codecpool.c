@@ -37,15 +37,23 @@ static struct {
 
 static int threads_set; /* atomic: 0 for the default */
 
-int ha_codec_default_threads(void)
+static int default_threads;
+
+static void find_default(void)
 {
     int n = 0;
-    if (ha_config_threads(&n, NULL, NULL) > 0)
-        return n;
     cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && (n = CPU_COUNT(&set)) > 0)
-        return n > HA_MAX_THREADS ? HA_MAX_THREADS : n;
-    return 1;
+    if (ha_config_threads(&n, NULL, NULL) <= 0)
+        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    default_threads = n < 1 ? 1 : n > HA_MAX_THREADS ? HA_MAX_THREADS : n;
+}
+
+/* Found once: every read and write asks, and the answer is a system call. */
+int ha_codec_default_threads(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_default);
+    return default_threads;
 }
 
 int ha_codec_threads(void)
