@@ -28,6 +28,7 @@ _SUBMODULES = {
     "h5s": "h5async._compat.h5s",
     "h5d": "h5async._compat.h5d",
     "h5a": "h5async._compat.h5a",
+    "h5f": "h5async._compat.h5f",
     "h5ds": "h5async.h5ds",
     "h5py_warnings": "h5async._compat.h5py_warnings",
     "_hl": "h5async._compat.hl",
@@ -36,13 +37,14 @@ _SUBMODULES = {
     "_hl.datatype": "h5async._compat.hl.datatype",
     "_hl.group": "h5async._compat.hl.group",
     "_hl.files": "h5async._compat.hl.files",
+    "_hl.filters": "h5async._compat.hl.filters",
     "_hl.attrs": "h5async._compat.hl.attrs",
     "_hl.compat": "h5async._compat.hl.compat",
     "_hl.dims": "h5async.dims",
 }
 
 # h5py's compiled low-level modules and internals, named in the error.
-_LOW_LEVEL = {"h5ac", "h5f", "h5fd", "h5g", "h5i", "h5l", "h5o",
+_LOW_LEVEL = {"h5ac", "h5fd", "h5g", "h5i", "h5l", "h5o",
               "h5pl", "h5r", "defs", "utils", "_conv", "_errors", "_objects",
               "_proxy", "_selector", "_npystrings"}
 
@@ -60,6 +62,8 @@ class _H5pyModule(types.ModuleType):
     def __getattr__(self, name: str) -> Any:
         if name in _SUBMODULES:
             return importlib.import_module("h5py." + name)
+        if name == "filters":  # h5py/__init__.py: from ._hl import filters
+            return importlib.import_module("h5py._hl.filters")
         if name.startswith("__"):
             raise AttributeError(f"module 'h5py' has no attribute {name!r}")
         h5async = sys.modules["h5async"]

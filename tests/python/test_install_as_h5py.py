@@ -102,12 +102,12 @@ def err(stmt):
         return [type(exc).__name__, str(exc)]
     return None
 print(json.dumps({s: err(s) for s in [
-    "import h5py.h5f", "from h5py import h5r", "import h5py._hl.vds",
+    "import h5py.h5fd", "from h5py import h5r", "import h5py._hl.selections",
     "h5py.h5t.TypeCompoundID", "h5py.h5z.filter_avail",
     "h5py._hl.base.default_lapl", "from h5py._hl.dataset import FieldsView"]}))
 """))
     got = json.loads(out.splitlines()[-1])
-    for stmt in ("import h5py.h5f", "from h5py import h5r", "import h5py._hl.vds"):
+    for stmt in ("import h5py.h5fd", "from h5py import h5r", "import h5py._hl.selections"):
         kind, msg = got[stmt]
         assert kind == "ModuleNotFoundError"
         name = "h5py." + stmt.split()[-1].replace("h5py.", "")
