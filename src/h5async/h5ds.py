@@ -13,8 +13,10 @@ so that h5py, netCDF4 and h5netcdf read our scales and we read theirs:
 
 H5DS writes the ``dimension`` member as a native int up to HDF5 1.14.4 and
 as a native unsigned int from 1.14.5 (HDF5 2.0, which h5py 3.16 bundles,
-writes uint32); we follow the HDF5 we are linked with, and keep the
-stored type when we rewrite a list another library made.
+writes uint32).  New lists are written as h5py writes them, unsigned,
+whatever HDF5 we are linked with (H5DS of every version reads both: it
+converts the member by name); a list another library made keeps its type
+when we rewrite it.
 
 Every function takes a Dataset or its ``.id``.  Reading attributes and
 references waits for its own task; writes are queued on ``es`` (default:
@@ -56,9 +58,9 @@ DIMENSION_LIST = "DIMENSION_LIST"
 REFERENCE_LIST = "REFERENCE_LIST"
 DIMENSION_LABELS = "DIMENSION_LABELS"
 
-# H5DS's REFERENCE_LIST member "dimension": H5T_NATIVE_INT until HDF5
-# 1.14.4, H5T_NATIVE_UINT from 1.14.5 on.
-_DIM_INDEX = np.dtype("u4" if version.hdf5_version_tuple >= (1, 14, 5) else "i4")
+# H5DS's REFERENCE_LIST member "dimension": H5T_NATIVE_UINT, as HDF5
+# 1.14.5 on (and so h5py) writes it.
+_DIM_INDEX = np.dtype("u4")
 _DIMLIST_DTYPE = vlen_dtype(ref_dtype)
 _LABEL_DTYPE = string_dtype("ascii")
 
