@@ -204,6 +204,41 @@ static int parse_mask(PyArrayObject *mask, int rank, const uint64_t *dims, ha_in
     return 0;
 }
 
+/* h5py's MultiBlockSlice (h5async/_multiblock.py, recognised by its
+ * __h5async_multiblock__ marker): `count` blocks of `block` positions,
+ * `stride` apart, from `start`, as its indices(dim) gives them (which
+ * raises h5py's ValueError when they do not fit).  One block per step is a
+ * strided slab; wider blocks are the list of their positions. */
+static int parse_multiblock(PyObject *item, int axis, uint64_t dim, ha_index *out)
+{
+    unsigned long long start, stride, count, block;
+    PyObject *r = PyObject_CallMethod(item, "indices", "K", (unsigned long long)dim);
+    if (!r)
+        return -1;
+    int ok = PyArg_ParseTuple(r, "KKKK", &start, &stride, &count, &block);
+    Py_DECREF(r);
+    if (!ok)
+        return -1;
+    if (block == 1) {
+        out->sel.start[axis] = start;
+        out->sel.stride[axis] = stride;
+        out->sel.count[axis] = count;
+        out->out_dims[out->out_rank++] = (npy_intp)count;
+        return 0;
+    }
+    npy_intp n = (npy_intp)(count * block);
+    PyArrayObject *a = (PyArrayObject *)PyArray_SimpleNew(1, &n, NPY_INT64);
+    if (!a)
+        return -1;
+    int64_t *v = PyArray_DATA(a);
+    for (unsigned long long i = 0; i < count; i++)
+        for (unsigned long long j = 0; j < block; j++)
+            *v++ = (int64_t)(start + i * stride + j);
+    int rc = parse_list((PyObject *)a, axis, dim, out);
+    Py_DECREF(a);
+    return rc;
+}
+
 /* One axis: an integer (drops the axis), a slice or a list; a range is
  * the list of its positions, as in h5py (d[range(0, 10, 2)]). */
 static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
@@ -227,6 +262,9 @@ static int parse_axis(PyObject *item, int axis, uint64_t dim, ha_index *out)
         out->out_dims[out->out_rank++] = n;
         return 0;
     }
+    /* Not on the path of plain integers: a failed attribute lookup costs. */
+    if (!PyLong_CheckExact(item) && PyObject_HasAttrString(item, "__h5async_multiblock__"))
+        return parse_multiblock(item, axis, dim, out);
     if (PyUnicode_Check(item) || PyBytes_Check(item)) {
         PyErr_SetString(PyExc_ValueError, "Field names only allowed for compound types");
         return -1;

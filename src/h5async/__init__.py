@@ -33,6 +33,7 @@ from ._compat.h5 import get_config
 from ._compat.hl.base import is_hdf5
 from ._implicit import is_implicit, set_implicit
 from ._install import install_as_h5py
+from ._multiblock import MultiBlockSlice
 
 Eventset = EventSet  # the prior fork's spelling
 
@@ -65,5 +66,5 @@ __all__ = [
     "HLObject", "get_config", "install_as_h5py", "set_implicit", "is_implicit", "is_hdf5",
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
     "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype", "Datatype",
-    "RegionReference", "regionref_dtype",
+    "RegionReference", "regionref_dtype", "MultiBlockSlice",
 ]
