@@ -154,6 +154,17 @@ int ha_bytes_of(uint64_t count, size_t itemsize, size_t *out)
     uint64_t n;
     if (ha_mul_u64(count, (uint64_t)itemsize, &n) < 0 || n > (uint64_t)SIZE_MAX)
         return -1;
+void ha_vmaps_free(ha_vmap *m, int n)
+{
+    for (int i = 0; m && i < n; i++) {
+        ha_sel_clear(&m[i].vsel);
+        ha_sel_clear(&m[i].ssel);
+        free(m[i].file);
+        free(m[i].dset);
+    }
+    free(m);
+}
+
     *out = (size_t)n;
     return 0;
 }

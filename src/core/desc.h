@@ -171,8 +171,25 @@ typedef struct {
     int track_order;
 } ha_dcpl;
 
+    int is_virtual;              /* layout H5D_VIRTUAL (mappings: ha_vmap) */
 /*
  * A staging buffer of `n` bytes for a queued write (stagepool.c), released
+/*
+ * One mapping of a virtual dataset: the elements `vsel` of the virtual
+ * dataset's extent are the elements `ssel` of dataset `dset` (extent `src`)
+ * in file `file` ("." for the virtual dataset's own file).
+ */
+typedef struct {
+    ha_sel vsel;
+    char *file;                  /* owned (malloc) */
+    char *dset;                  /* owned (malloc) */
+    ha_extent src;
+    ha_sel ssel;
+} ha_vmap;
+
+/* Free `n` mappings and what they own, and the array. */
+void ha_vmaps_free(ha_vmap *m, int n);
+
  * with ha_stage_free(p, n) (free() is also correct, only slower next time).
  * Large buffers are reused: filling fresh memory costs mostly page faults
  * (a 64 MiB copy took 4x a copy into touched memory), so a released one

@@ -77,6 +77,7 @@ static const struct {
     [HA_OP_DSET_FLUSH] = {"flush_dataset", ha_op_dset_flush},
     [HA_OP_DSET_REFRESH] = {"refresh", ha_op_dset_refresh},
     [HA_OP_CRT_ORDER] = {"get_create_plist", ha_op_crt_order},
+    [HA_OP_VDS_LIST] = {"virtual_sources", ha_op_vds_list},
     [HA_OP_NOOP] = {"noop", op_noop},
     [HA_OP_SLEEP] = {"sleep", op_sleep},
     [HA_OP_FAIL] = {"fail", op_fail},

@@ -90,4 +90,8 @@ void ha_vlen_reclaim(hid_t mtype, hid_t space, void *buf);
  * `type`, into `d` (d->fill malloc'd when a fill value was set). */
 int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d);
 
+/* ops_vds.c: make `dcpl` virtual with t's mappings (t->vmaps); 0 or -1. */
+int ha_vds_set(hid_t dcpl, const ha_task *t);
+int ha_op_vds_list(ha_task *t);
+
 #endif

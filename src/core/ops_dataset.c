@@ -32,6 +32,8 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     if (rc >= 0 && d->track_order)
         rc = H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     if (rc < 0) {
+    if (rc >= 0 && d->is_virtual)
+        rc = ha_vds_set(dcpl, t);
         ha_close_plist(dcpl);
         return H5I_INVALID_HID;
     }
@@ -208,7 +210,9 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
     hid_t dcpl = H5Dget_create_plist(did);
     if (dcpl < 0)
         return -1;
-    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+    H5D_layout_t layout = H5Pget_layout(dcpl);
+    d->is_virtual = layout == H5D_VIRTUAL;
+    if (layout == H5D_CHUNKED) {
         hsize_t chunk[HA_MAX_RANK];
         if (H5Pget_chunk(dcpl, rank, chunk) == rank) {
             d->chunked = 1;

@@ -67,6 +67,7 @@ void ha_task_unref(ha_task *t)
     ha_sel_clear(&t->fsel);
     ha_sel_clear(&t->msel);
     free(t->dcpl.fill);
+    ha_vmaps_free(t->vmaps, t->nvmaps);
     if (t->own_buf)
         ha_stage_free(t->buf, t->nbytes); /* large ones are kept for reuse */
     result_clear(&t->result);

@@ -68,6 +68,8 @@ typedef enum {
     HA_OP_DSET_REFRESH,     /* H5Drefresh of obj; result.extent: its new extent */
     HA_OP_CRT_ORDER,        /* result.ival: obj's link | attribute << 8 creation-order
                                flags; ival 1: a file as itself, not its root */
+    HA_OP_VDS_LIST,         /* result.names: file, dataset of each mapping of the
+                               virtual dataset obj */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */
@@ -195,6 +197,8 @@ struct ha_task {
     ha_type *ftype;         /* file type for create (owned) */
     ha_extent extent;       /* dataspace for create; new size for resize */
     ha_dcpl dcpl;           /* dataset creation options (fill owned) */
+    ha_vmap *vmaps;         /* DSET_CREATE with dcpl.is_virtual: mappings (owned) */
+    int nvmaps;
     ha_sel fsel, msel;      /* file and memory selections */
     void *buf;              /* data buffer */
     size_t nbytes;

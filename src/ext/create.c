@@ -9,6 +9,7 @@
 #include "common.h"
 #include "dtype.h"
 #include "selection.h"
+#include "vds.h"
 
 int ha_oid_cache_dataset(ObjectID *o, const ha_type *type, const ha_extent *ext,
                          const ha_dcpl *dcpl);
@@ -320,9 +321,9 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "shape", "dtype", "data", "maxshape", "chunks",
                              "fillvalue", "compression", "compression_opts", "shuffle",
-                             "fletcher32", "track_order", "es", NULL};
+                             "fletcher32", "track_order", "es", "virtual", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
-    PyObject *name, *n = NULL, *path = NULL;
+    PyObject *name, *n = NULL, *path = NULL, *virt = Py_None;
     create_args a = {Py_None, Py_None, Py_None, Py_None, Py_None, Py_None,
                      Py_None, Py_None, Py_None, Py_None, Py_None, NULL};
     PyArray_Descr *dtype = NULL;
@@ -331,10 +332,10 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = NULL;
     HA_ES_AUTO ha_eventset *core_es = NULL;
     const char *uname;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO:create_dataset", kwlist, &name,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO$O:create_dataset", kwlist, &name,
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
                                      &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
-                                     &a.fletcher32, &a.track_order, &a.es) ||
+                                     &a.fletcher32, &a.track_order, &a.es, &virt) ||
         ha_oid_check_writable(st, self, HA_OP_DSET_CREATE) < 0 ||
         ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
         return NULL;
@@ -362,6 +363,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     if (!(t = ha_new_task(HA_OP_DSET_CREATE)) || !(t->ftype = ha_type_from_descr(dtype)) ||
         parse_extent(&a, data, &t->extent) < 0 ||
         parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0 ||
+        (virt != Py_None && ha_vds_parse(virt, &t->extent, t) < 0) || /* vds.c */
         check_storage(&t->extent, &t->dcpl, t->ftype->size) < 0)
         goto done;
     if (a.fillvalue != Py_None && !(t->dcpl.fill = fill_value(a.fillvalue, dtype, t->ftype)))

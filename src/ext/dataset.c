@@ -896,7 +896,7 @@ PyMethodDef ha_dataset_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "create_dataset($self, /, name, shape=None, dtype=None, data=None, maxshape=None, "
      "chunks=None, fillvalue=None, compression=None, compression_opts=None, shuffle=None, "
-     "fletcher32=None, track_order=None, es=h5async._h5async.DEFAULT)\n--\n\n"
+     "fletcher32=None, track_order=None, es=h5async._h5async.DEFAULT, *, virtual=None)\n--\n\n"
      "Queue the creation of dataset `name` and return its ObjectID at once; shape and\n"
      "dtype are known at once.  Bad shapes, dtypes or options raise TypeError/ValueError here."},
     {"read", (PyCFunction)(void (*)(void))read_sel, METH_VARARGS | METH_KEYWORDS,

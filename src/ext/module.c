@@ -16,6 +16,7 @@
 #include "reference.h"
 #include "regionref.h"
 #include "settings.h"
+#include "vds.h"
 
 ha_state *ha_state_mod(PyObject *module) { return PyModule_GetState(module); }
 
@@ -363,7 +364,8 @@ static PyMethodDef *joined_methods(void)
     if (done)
         return all;
     PyMethodDef *parts[] = {ha_group_methods, ha_dataset_methods, ha_attrs_methods,
-                            ha_link_methods, ha_lowlevel_methods, ha_regionref_methods};
+                            ha_link_methods, ha_lowlevel_methods, ha_regionref_methods,
+                            ha_vds_methods};
     size_t n = 0;
     for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++)
         for (PyMethodDef *d = parts[p]; d->ml_name; d++) {

@@ -34,6 +34,7 @@ from ._compat.hl.base import is_hdf5
 from ._implicit import is_implicit, set_implicit
 from ._install import install_as_h5py
 from ._multiblock import MultiBlockSlice
+from .vds import UNLIMITED, VirtualLayout, VirtualSource
 
 Eventset = EventSet  # the prior fork's spelling
 
@@ -67,4 +68,5 @@ __all__ = [
     "check_dtype", "special_dtype", "vlen_dtype", "check_vlen_dtype", "opaque_dtype",
     "check_opaque_dtype", "check_ref_dtype", "Reference", "ref_dtype", "Datatype",
     "RegionReference", "regionref_dtype", "MultiBlockSlice",
+    "VirtualLayout", "VirtualSource", "UNLIMITED",
 ]

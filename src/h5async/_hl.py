@@ -191,6 +191,24 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
             dtype = dtype.dtype
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
+    def create_virtual_dataset(self, name: str | None, layout: Any, fillvalue: Any = None,
+                               es: ESArg = DEFAULT) -> Dataset:
+        """Create a virtual dataset from a VirtualLayout (h5async.vds), as
+        h5py; queued like create_dataset.  Sources in this file are stored
+        as '.', so the file may be renamed."""
+        from .vds import layout_dtype
+        return Dataset(self._id.create_dataset(
+            name, layout.shape, layout_dtype(layout), maxshape=layout.maxshape,
+            fillvalue=fillvalue, es=es, virtual=layout._mappings(self.file.filename)))
+
+    def build_virtual_dataset(self, name: str | None, shape: int | tuple[int, ...],
+                              dtype: npt.DTypeLike, maxshape: Any = None,
+                              fillvalue: Any = None) -> Any:
+        """A context manager giving a VirtualLayout; the dataset is created
+        when the block ends, as h5py's."""
+        from .vds import build
+        return build(self, name, shape, dtype, maxshape, fillvalue)
+
     def create_dataset_like(self, name: str | None, other: Dataset, es: ESArg = DEFAULT,
                             **kwupdate: Any) -> Dataset:
         """Create a dataset like `other`: its shape, dtype, chunks, filters,
@@ -681,6 +699,18 @@ class Dataset(HLObject):
         other.dims[i].attach_scale(self) (h5py's make_scale)."""
         from . import h5ds
         h5ds.set_scale(self, name, es=es)
+    @property
+    def is_virtual(self) -> bool:
+        """Whether this is a virtual dataset (cached: no wait)."""
+        return self._id.is_virtual()
+
+    def virtual_sources(self) -> list[Any]:
+        """The mappings of a virtual dataset (VDSmap: file_name, dset_name;
+        vspace and src_space, h5py's low-level dataspaces, are None).
+        Waits; RuntimeError if the dataset is not virtual."""
+        from .vds import VDSmap
+        return [VDSmap(None, f, d, None) for f, d in self._id.virtual_sources()]
+
 
     @property
     def is_scale(self) -> bool:

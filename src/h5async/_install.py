@@ -41,6 +41,7 @@ _SUBMODULES = {
     "_hl.attrs": "h5async._compat.hl.attrs",
     "_hl.compat": "h5async._compat.hl.compat",
     "_hl.dims": "h5async.dims",
+    "_hl.vds": "h5async._compat.hl.vds",
 }
 
 # h5py's compiled low-level modules and internals, named in the error.
