@@ -103,6 +103,34 @@ void ha_type_widen(ha_type *t)
     }
 }
 
+static int str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int ha_type_equal(const ha_type *a, const ha_type *b)
+{
+    if (a == b)
+        return 1;
+    if (!a || !b || a->cls != b->cls || a->size != b->size || a->osize != b->osize ||
+        a->order != b->order || a->cset != b->cset || a->nullpad != b->nullpad ||
+        a->nfields != b->nfields || a->arank != b->arank || !str_eq(a->tag, b->tag) ||
+        memcmp(a->adims, b->adims, (size_t)a->arank * sizeof a->adims[0]) ||
+        !ha_type_equal(a->base, b->base))
+        return 0;
+    for (int i = 0; a->fields && i < a->nfields; i++)
+        if (!b->fields || !str_eq(a->fields[i].name, b->fields[i].name) ||
+            a->fields[i].offset != b->fields[i].offset ||
+            a->fields[i].ooffset != b->fields[i].ooffset ||
+            !ha_type_equal(a->fields[i].type, b->fields[i].type))
+            return 0;
+    for (int i = 0; a->members && i < a->nfields; i++)
+        if (!b->members || !str_eq(a->members[i].name, b->members[i].name) ||
+            a->members[i].value != b->members[i].value)
+            return 0;
+    return (a->fields == NULL) == (b->fields == NULL) && (a->members == NULL) == (b->members == NULL);
+}
+
 /* Whether `t` has a slot of a class in `mask` (1 << cls) at any depth. */
 static int has_class(const ha_type *t, unsigned mask)
 {
@@ -125,6 +153,17 @@ static int has_class(const ha_type *t, unsigned mask)
 
 int ha_type_has_vlen(const ha_type *t) { return has_class(t, VLEN_MASK); }
 int ha_type_has_objects(const ha_type *t) { return has_class(t, OBJECT_MASK); }
+
+void ha_vmaps_free(ha_vmap *m, int n)
+{
+    for (int i = 0; m && i < n; i++) {
+        ha_sel_clear(&m[i].vsel);
+        ha_sel_clear(&m[i].ssel);
+        free(m[i].file);
+        free(m[i].dset);
+    }
+    free(m);
+}
 
 void ha_sel_clear(ha_sel *s)
 {
@@ -154,17 +193,6 @@ int ha_bytes_of(uint64_t count, size_t itemsize, size_t *out)
     uint64_t n;
     if (ha_mul_u64(count, (uint64_t)itemsize, &n) < 0 || n > (uint64_t)SIZE_MAX)
         return -1;
-void ha_vmaps_free(ha_vmap *m, int n)
-{
-    for (int i = 0; m && i < n; i++) {
-        ha_sel_clear(&m[i].vsel);
-        ha_sel_clear(&m[i].ssel);
-        free(m[i].file);
-        free(m[i].dset);
-    }
-    free(m);
-}
-
     *out = (size_t)n;
     return 0;
 }

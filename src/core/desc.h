@@ -112,6 +112,8 @@ static inline void *ha_slot_get(void *const *slot)
 }
 static inline void ha_slot_set(void **slot, const void *p) { memcpy(slot, &p, sizeof p); }
 ha_type *ha_type_copy(const ha_type *t);
+/* Whether `a` and `b` describe the same type, layouts, names and all. */
+int ha_type_equal(const ha_type *a, const ha_type *b);
 /* A copy of `n` elements of `t` in HDF5's layout, with what their strings
  * and sequences point at, in one malloc'd block of *nbytes (vlen.c).  NULL
  * on out-of-memory.  No HDF5 call: any thread. */
@@ -169,11 +171,9 @@ typedef struct {
     int fletcher32;
     void *fill;                  /* NULL or one element in the dataset's type; owned */
     int track_order;
+    int is_virtual;              /* layout H5D_VIRTUAL (mappings: ha_vmap) */
 } ha_dcpl;
 
-    int is_virtual;              /* layout H5D_VIRTUAL (mappings: ha_vmap) */
-/*
- * A staging buffer of `n` bytes for a queued write (stagepool.c), released
 /*
  * One mapping of a virtual dataset: the elements `vsel` of the virtual
  * dataset's extent are the elements `ssel` of dataset `dset` (extent `src`)
@@ -190,6 +190,8 @@ typedef struct {
 /* Free `n` mappings and what they own, and the array. */
 void ha_vmaps_free(ha_vmap *m, int n);
 
+/*
+ * A staging buffer of `n` bytes for a queued write (stagepool.c), released
  * with ha_stage_free(p, n) (free() is also correct, only slower next time).
  * Large buffers are reused: filling fresh memory costs mostly page faults
  * (a 64 MiB copy took 4x a copy into touched memory), so a released one

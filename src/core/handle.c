@@ -7,6 +7,7 @@
  * handle ever keeps an id that HDF5 might hand out again to another object.
  */
 #include "handle.h"
+#include "xfercache.h"
 
 #include <hdf5.h>
 #include <stdlib.h>
@@ -139,6 +140,7 @@ int ha_handle_close_now(ha_handle *h)
     } else {
         list_del(&h->file->children, h, 0);
     }
+    ha_xcache_clear(h); /* its ids first: they refer to the dataset */
     if (close_id(h) < 0)
         rc = -1;
     h->hid = -1;
@@ -189,6 +191,7 @@ static void handle_free(ha_handle *h)
     ha_error_unref(h->error);
     ha_handle_unref(h->file);
     free(h->pipe);
+    ha_xcache_forget(h);
     free(h->path);
     free(h);
 }

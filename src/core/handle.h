@@ -61,6 +61,7 @@ struct ha_handle {
     int fd;                 /* file: the POSIX descriptor HDF5 writes through, or -1 */
     void *pipe;             /* dataset: chunkpipe.c's description of it (plain
                                malloc'd data, freed with the handle), or NULL */
+    void *xcache;           /* dataset: xfercache.c's ids, closed with it, or NULL */
 
     /* submitter fields */
     int closing;            /* close submitted: no new operations */

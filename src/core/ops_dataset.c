@@ -5,6 +5,7 @@
 #include "chunkpipe.h"
 #include "engine.h"
 #include "ops.h"
+#include "xfercache.h"
 
 static hid_t make_dcpl(const ha_task *t, hid_t ftype)
 {
@@ -31,18 +32,20 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
         rc = H5Pset_fill_value(dcpl, ftype, d->fill);
     if (rc >= 0 && d->track_order)
         rc = H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-    if (rc < 0) {
     if (rc >= 0 && d->is_virtual)
         rc = ha_vds_set(dcpl, t);
+    if (rc < 0) {
         ha_close_plist(dcpl);
         return H5I_INVALID_HID;
     }
     return dcpl;
 }
 
-/* A transfer's memory type and file and memory spaces, with selections. */
+/* A transfer's memory type and file and memory spaces, with selections;
+ * those the dataset handle's cache keeps are not closed after it. */
 typedef struct {
     hid_t mtype, fspace, mspace, dxpl;
+    int mtype_cached, fspace_cached, mspace_cached;
 } xfer;
 
 /* Parallel HDF5: a collective transfer property list, else the default. */
@@ -63,17 +66,20 @@ static hid_t make_dxpl(const ha_task *t)
     return H5P_DEFAULT;
 }
 
-static int xfer_open(ha_task *t, hid_t did, xfer *x)
+static int xfer_open(ha_task *t, ha_handle *h, hid_t did, xfer *x)
 {
+    memset(x, 0, sizeof *x);
     x->fspace = x->mspace = -1;
     x->dxpl = H5P_DEFAULT;
-    x->mtype = ha_type_to_h5(t->type);
+    x->mtype = ha_xcache_mtype(h, t->type, &x->mtype_cached);
     if (t->fsel.kind == HA_SEL_REGION) /* d[regionref]: the reference's own space */
         x->fspace = H5Rget_region(did, H5R_DATASET_REGION, t->fsel.region);
-    else if ((x->fspace = H5Dget_space(did)) >= 0 && ha_select(x->fspace, &t->fsel) < 0)
+    else if ((x->fspace = ha_xcache_fspace(h, did, &x->fspace_cached)) >= 0 &&
+             ha_select(x->fspace, &t->fsel) < 0)
         return -1;
     if (x->mtype < 0 || x->fspace < 0 ||
-        (x->mspace = ha_space_for_memory(&t->msel)) < 0 || (x->dxpl = make_dxpl(t)) < 0)
+        (x->mspace = ha_xcache_mspace(h, &t->msel, &x->mspace_cached)) < 0 ||
+        (x->dxpl = make_dxpl(t)) < 0)
         return -1;
     return 0;
 }
@@ -81,9 +87,12 @@ static int xfer_open(ha_task *t, hid_t did, xfer *x)
 /* Release the ids and turn rc into the operation's result. */
 static int xfer_close(ha_task *t, xfer *x, int rc)
 {
-    ha_close_type(x->mtype);
-    ha_close_space(x->fspace);
-    ha_close_space(x->mspace);
+    if (!x->mtype_cached)
+        ha_close_type(x->mtype);
+    if (!x->fspace_cached)
+        ha_close_space(x->fspace);
+    if (!x->mspace_cached)
+        ha_close_space(x->mspace);
     if (x->dxpl != H5P_DEFAULT)
         ha_close_plist(x->dxpl);
     if (rc == 0)
@@ -99,7 +108,7 @@ static int write_data(ha_task *t, ha_handle *h, hid_t did)
     if (rc != HA_PIPE_DECLINED)
         return rc;
     xfer x;
-    rc = xfer_open(t, did, &x);
+    rc = xfer_open(t, h, did, &x);
     if (rc == 0)
         rc = H5Dwrite(did, x.mtype, x.mspace, x.fspace, x.dxpl, t->buf) < 0 ? -1 : 0;
     return xfer_close(t, &x, rc);
@@ -158,7 +167,7 @@ int ha_op_dset_read(ha_task *t)
     if (rc != HA_PIPE_DECLINED)
         return rc;
     xfer x;
-    rc = xfer_open(t, did, &x);
+    rc = xfer_open(t, t->obj, did, &x);
     if (rc == 0 && ha_type_has_objects(t->type))
         rc = read_vlen(t, did, &x); /* strings or references: never into numpy's slots */
     else if (rc == 0)

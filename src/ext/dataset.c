@@ -78,7 +78,7 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     }
     ha_type *mtype = ha_type_from_descr(descr);
     const unsigned char *region;
-    if (!mtype || (ha_regionref_bytes(key, &region)
+    if (!mtype || (ha_regionref_bytes(st, key, &region)
                        ? ha_region_index(self, key, &idx) < 0 || idx.out_rank < 0
                        : ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)) {
         if (!PyErr_Occurred()) /* the Python layer asks first */

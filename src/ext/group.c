@@ -199,7 +199,7 @@ static PyObject *deref(ObjectID *self, PyObject *ref)
     if (ha_oid_check(st, self) < 0)
         return NULL;
     const unsigned char *region = NULL;
-    int is_region = ha_regionref_bytes(ref, &region);
+    int is_region = ha_regionref_bytes(st, ref, &region);
     static const unsigned char null[HA_REGREF_SIZE];
     if (is_region ? !memcmp(region, null, HA_REGREF_SIZE) : !((ReferenceObject *)ref)->addr) {
         PyErr_SetString(PyExc_ValueError, is_region ? "Invalid HDF5 region reference"

@@ -99,14 +99,9 @@ PyObject *ha_regionref_new(PyTypeObject *type, const void *bytes)
     return (PyObject *)r;
 }
 
-int ha_regionref_bytes(PyObject *o, const unsigned char **bytes)
+int ha_regionref_bytes(ha_state *st, PyObject *o, const unsigned char **bytes)
 {
-    PyObject *m = PyType_GetModuleByDef(Py_TYPE(o), &ha_module_def);
-    if (!m) {
-        PyErr_Clear(); /* not one of ours */
-        return 0;
-    }
-    if (!PyObject_TypeCheck(o, ha_state_mod(m)->RegionReferenceType))
+    if (!PyObject_TypeCheck(o, st->RegionReferenceType))
         return 0;
     *bytes = ((RegionReferenceObject *)o)->bytes;
     return 1;

@@ -31,7 +31,8 @@ extern PyType_Spec ha_regionref_spec;
 /* A new RegionReference of the module's `type` holding `bytes`, or NULL. */
 PyObject *ha_regionref_new(PyTypeObject *type, const void *bytes);
 
-/* Whether `o` is a RegionReference (the module's); its bytes in *bytes. */
-int ha_regionref_bytes(PyObject *o, const unsigned char **bytes);
+/* Whether `o` is a RegionReference (of module state `st`); its bytes in
+ * *bytes. */
+int ha_regionref_bytes(ha_state *st, PyObject *o, const unsigned char **bytes);
 
 #endif

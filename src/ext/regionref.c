@@ -47,7 +47,7 @@ static ha_task *region_info(ObjectID *self, PyObject *ref)
 {
     ha_state *st = ha_state_of((PyObject *)self);
     const unsigned char *bytes;
-    if (!ha_regionref_bytes(ref, &bytes)) {
+    if (!ha_regionref_bytes(st, ref, &bytes)) {
         PyErr_Format(PyExc_TypeError, "expected a RegionReference, not %.100s",
                      Py_TYPE(ref)->tp_name);
         return NULL;

@@ -653,13 +653,12 @@ class Dataset(HLObject):
         selection's shape (a numpy scalar for a single element; Empty for
         a dataset without dataspace).  Waits for this read only; a
         selection out of range raises IndexError at once."""
-        if self._id.shape is None:
-            if key == () or key is Ellipsis:
-                return Empty(self.dtype)
-        if isinstance(key, _h5async.RegionReference) and not self._id.shape:
+        if key.__class__ is _h5async.RegionReference:
             # a null or scalar dataspace may hold no selection: h5py's Empty
-            if self._id.region_selection(key) is None:
+            if not self._id.shape and self._id.region_selection(key) is None:
                 return Empty(self.dtype)
+        elif (key is Ellipsis or key.__class__ is tuple and not key) and self._id.shape is None:
+            return Empty(self.dtype)
         return self._id.read(key)
 
     def __setitem__(self, key: Any, value: Any) -> None:
@@ -699,6 +698,7 @@ class Dataset(HLObject):
         other.dims[i].attach_scale(self) (h5py's make_scale)."""
         from . import h5ds
         h5ds.set_scale(self, name, es=es)
+
     @property
     def is_virtual(self) -> bool:
         """Whether this is a virtual dataset (cached: no wait)."""
@@ -710,7 +710,6 @@ class Dataset(HLObject):
         Waits; RuntimeError if the dataset is not virtual."""
         from .vds import VDSmap
         return [VDSmap(None, f, d, None) for f, d in self._id.virtual_sources()]
-
 
     @property
     def is_scale(self) -> bool:
