@@ -167,6 +167,7 @@ typedef struct {
     int chunked;                 /* 1: use chunk[]; the rank is the dataset's */
     uint64_t chunk[HA_MAX_RANK];
     int gzip;                    /* -1: none, else deflate level 0..9 */
+    int lzf;                     /* h5py's lzf filter (32000) */
     int shuffle;
     int fletcher32;
     void *fill;                  /* NULL or one element in the dataset's type; owned */

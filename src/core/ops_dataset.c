@@ -4,6 +4,8 @@
 
 #include "chunkpipe.h"
 #include "engine.h"
+#include "filters.h"
+#include "h5lzf.h"
 #include "ops.h"
 #include "xfercache.h"
 
@@ -26,6 +28,10 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
         rc = H5Pset_shuffle(dcpl);
     if (rc >= 0 && d->gzip >= 0)
         rc = H5Pset_deflate(dcpl, (unsigned)d->gzip);
+    if (rc >= 0 && d->lzf) {
+        ha_h5lzf_register(); /* its set_local records h5py's cd_values */
+        rc = H5Pset_filter(dcpl, HA_FILTER_LZF, H5Z_FLAG_OPTIONAL, 0, NULL);
+    }
     if (rc >= 0 && d->fletcher32)
         rc = H5Pset_fletcher32(dcpl);
     if (rc >= 0 && d->fill)
@@ -241,6 +247,8 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
             d->gzip = ncd ? (int)cd[0] : 0;
         else if (f == H5Z_FILTER_SHUFFLE)
             d->shuffle = 1;
+        else if (f == HA_FILTER_LZF)
+            d->lzf = 1;
         else if (f == H5Z_FILTER_FLETCHER32)
             d->fletcher32 = 1;
     }

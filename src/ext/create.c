@@ -126,10 +126,17 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
         int level = 4;
         if (PyLong_Check(a->compression)) {
             level = (int)PyLong_AsLong(a->compression);
+        } else if (PyUnicode_Check(a->compression) &&
+                   !PyUnicode_CompareWithASCIIString(a->compression, "lzf")) {
+            if (a->copts != Py_None) {
+                PyErr_SetString(PyExc_ValueError, "LZF compression filter accepts no options");
+                return -1;
+            }
+            d->lzf = 1;
         } else if (!PyUnicode_Check(a->compression) ||
                    PyUnicode_CompareWithASCIIString(a->compression, "gzip")) {
             PyErr_Format(PyExc_ValueError,
-                         "Compression filter %R is unavailable (h5async supports gzip)",
+                         "Compression filter %R is unavailable (h5async supports gzip and lzf)",
                          a->compression);
             return -1;
         } else if (a->copts != Py_None) {
@@ -141,11 +148,12 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
                          a->copts != Py_None ? a->copts : a->compression);
             return -1;
         }
-        d->gzip = level;
+        if (!d->lzf)
+            d->gzip = level;
     }
     d->shuffle = truthy(a->shuffle);
     d->fletcher32 = truthy(a->fletcher32);
-    int filters = d->gzip >= 0 || d->shuffle || d->fletcher32;
+    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32;
     int want = a->chunks == Py_True ||
                (a->chunks == Py_None && (a->maxshape != Py_None || filters));
     int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;

@@ -299,7 +299,8 @@ static PyObject *get_dset(ObjectID *o, void *which)
         return exact_count(e->rank, e->dims);
     }
     case 6: /* compression */
-        return o->dcpl.gzip >= 0 ? PyUnicode_FromString("gzip") : Py_NewRef(Py_None);
+        return o->dcpl.gzip >= 0 ? PyUnicode_FromString("gzip")
+               : o->dcpl.lzf    ? PyUnicode_FromString("lzf") : Py_NewRef(Py_None);
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
     case 10: /* fillvalue: what unwritten elements read as */
