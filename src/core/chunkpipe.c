@@ -317,6 +317,7 @@ typedef struct {
     const info *in;
     const geom *g;
     unsigned char *buf;     /* the block, packed */
+    const char *path;       /* the dataset's, for trace records */
 } op;
 
 typedef struct {
@@ -329,7 +330,29 @@ typedef struct {
     const char *why;        /* set when the job failed */
 } slot;
 
+static void encode_chunk(ha_job *j, ha_codec_ctx *c);
+static void decode_chunk(ha_job *j, ha_codec_ctx *c);
+
+/* The jobs, traced on the worker's own track when tracing is on. */
 static void encode_job(ha_job *j, ha_codec_ctx *c)
+{
+    double t0 = ha_trace_on() ? ha_now() : 0;
+    encode_chunk(j, c);
+    if (t0)
+        ha_trace_codec(HA_OP_CODEC_ENCODE, t0, ha_now(), ((slot *)j)->o->in->chunk_bytes,
+                       ((slot *)j)->o->path);
+}
+
+static void decode_job(ha_job *j, ha_codec_ctx *c)
+{
+    double t0 = ha_trace_on() ? ha_now() : 0;
+    decode_chunk(j, c);
+    if (t0)
+        ha_trace_codec(HA_OP_CODEC_DECODE, t0, ha_now(), ((slot *)j)->o->in->chunk_bytes,
+                       ((slot *)j)->o->path);
+}
+
+static void encode_chunk(ha_job *j, ha_codec_ctx *c)
 {
     slot *s = (slot *)j;
     const info *in = s->o->in;
@@ -358,7 +381,7 @@ static void encode_job(ha_job *j, ha_codec_ctx *c)
     ha_pipe_encode(&in->pipe, c, src, in->chunk_bytes, &s->data, &s->n, &s->mask, &s->why);
 }
 
-static void decode_job(ha_job *j, ha_codec_ctx *c)
+static void decode_chunk(ha_job *j, ha_codec_ctx *c)
 {
     slot *s = (slot *)j;
     const info *in = s->o->in;
@@ -431,7 +454,7 @@ int ha_chunkpipe_write(ha_task *t, ha_handle *h, int64_t did)
     if (!in || workers < 1)
         return HA_PIPE_DECLINED;
 #if HAVE_DIRECT_CHUNK
-    op o = {in, &g, t->buf};
+    op o = {in, &g, t->buf, h->path};
     size_t w = window(workers, g.nchunks);
     slot *slots = slots_new(&o, w);
     if (!slots)
@@ -538,7 +561,7 @@ int ha_chunkpipe_read(ha_task *t, ha_handle *h, int64_t did)
     if (!in || workers < 1)
         return HA_PIPE_DECLINED;
 #if HAVE_DIRECT_CHUNK
-    op o = {in, &g, t->buf};
+    op o = {in, &g, t->buf, h->path};
     size_t w = window(workers, g.nchunks);
     slot *slots = slots_new(&o, w);
     if (!slots)

@@ -203,6 +203,24 @@ static void trace_capture(const ha_task *t)
     tls_trace.task = t;
 }
 
+int ha_trace_on(void) { return __atomic_load_n(&eng.trace, __ATOMIC_RELAXED) != NULL; }
+
+void ha_trace_codec(ha_opkind op, double t0, double t1, uint64_t nbytes, const char *path)
+{
+    if (!ha_trace_on())
+        return;
+    char *p = trace_strdup(path);
+    pthread_mutex_lock(&eng.mu);
+    if (eng.trace && eng.trace_n < eng.trace_cap) {
+        eng.trace[eng.trace_n++] = (ha_trace_rec){
+            .op = op, .status = HA_DONE, .t_submit = t0, .t_start = t0, .t_end = t1,
+            .nbytes = nbytes, .tid = trace_thread_id(), .path = p};
+        p = NULL;
+    }
+    pthread_mutex_unlock(&eng.mu);
+    free(p);
+}
+
 /* Record the end of `t` if tracing has room (engine mutex held). */
 static void trace_complete_locked(const ha_task *t)
 {

@@ -183,6 +183,12 @@ ha_trace_rec *ha_trace_stop(size_t *n);
 ha_trace_rec *ha_trace_take(size_t *n);
 /* Free an array of records returned by ha_trace_stop or ha_trace_take. */
 void ha_trace_free(ha_trace_rec *r, size_t n);
+/* Whether tracing is on (any thread, no lock). */
+int ha_trace_on(void);
+/* Record a codec worker's chunk (op HA_OP_CODEC_ENCODE or _DECODE, from
+ * t0 to t1, `nbytes` of data, dataset `path`) on the calling thread's
+ * track; any thread, no HDF5 call.  Nothing when tracing is off. */
+void ha_trace_codec(ha_opkind op, double t0, double t1, uint64_t nbytes, const char *path);
 
 /*
  * Emulated slow storage: each data transfer sleeps `latency` seconds plus

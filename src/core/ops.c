@@ -79,6 +79,8 @@ static const struct {
     [HA_OP_CRT_ORDER] = {"get_create_plist", ha_op_crt_order},
     [HA_OP_VDS_LIST] = {"virtual_sources", ha_op_vds_list},
     [HA_OP_NOOP] = {"noop", op_noop},
+    [HA_OP_CODEC_ENCODE] = {"encode_chunk", NULL},
+    [HA_OP_CODEC_DECODE] = {"decode_chunk", NULL},
     [HA_OP_SLEEP] = {"sleep", op_sleep},
     [HA_OP_FAIL] = {"fail", op_fail},
 };

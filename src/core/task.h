@@ -71,6 +71,8 @@ typedef enum {
     HA_OP_VDS_LIST,         /* result.names: file, dataset of each mapping of the
                                virtual dataset obj */
     HA_OP_NOOP,             /* does nothing: tests and barriers */
+    HA_OP_CODEC_ENCODE,     /* never submitted: the trace records of codec */
+    HA_OP_CODEC_DECODE,     /* workers' chunks (ha_trace_codec) */
     HA_OP_SLEEP,            /* sleeps ival microseconds: tests */
     HA_OP_FAIL,             /* fails with HA_E_HDF5: tests */
     HA_OP__COUNT

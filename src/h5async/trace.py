@@ -15,7 +15,10 @@ or, to have a trace file that is valid JSON while the program runs::
 Each operation is one complete event ("ph": "X") on the track of the thread
 that executed it: "h5async I/O thread" for queued operations, the calling
 thread's own track (named after its Python thread, "MainThread" first) for
-synchronous calls that ran inline.  Its args give the operation, file,
+synchronous calls that ran inline.  Chunks the codec workers compress or
+decompress for the chunk pipeline are "encode_chunk"/"decode_chunk" events
+on tracks "h5async codec worker 1", "2", ... (the dataset's path, and the
+chunk's uncompressed bytes).  Its args give the operation, file,
 object path, name (attribute or link), bytes, outcome ("ok", "failed",
 "cancelled"), the error message and the time it waited in the queue.
 """
@@ -38,6 +41,8 @@ TRACE_FIELDS = ("op", "t_submit", "t_start", "t_end", "nbytes", "inline", "faile
 MAIN_TRACK = 1   # the main thread's track id
 IO_TRACK = 2     # the I/O thread's
 IO_TRACK_NAME = "h5async I/O thread"
+CODEC_TRACK_NAME = "h5async codec worker"  # + " 1", " 2", ... in order of appearance
+CODEC_OPS = ("encode_chunk", "decode_chunk")
 _PID = 1
 
 
@@ -137,12 +142,16 @@ class Tracer:
     def io_busy_seconds(self) -> float:
         """Time the I/O thread spent executing tasks (seconds)."""
         return float(sum(t["t_end"] - t["t_start"] for t in self.tasks
-                         if not t["inline"] and t["outcome"] != "cancelled"))
+                         if not t["inline"] and t["outcome"] != "cancelled"
+                         and t["op"] not in CODEC_OPS))
 
     # ---- output
 
-    def _track(self, os_tid: int | None, io: bool = False) -> int:
+    def _track(self, os_tid: int | None, io: bool = False, codec: bool = False) -> int:
         """The track id of a thread, named on first use."""
+        if codec and os_tid is not None and os_tid not in self._tracks:
+            n = sum(name.startswith(CODEC_TRACK_NAME) for name in self._track_names.values())
+            self._thread_names.setdefault(os_tid, f"{CODEC_TRACK_NAME} {n + 1}")
         if io:
             self._track_names.setdefault(IO_TRACK, IO_TRACK_NAME)
             return IO_TRACK
@@ -180,10 +189,11 @@ class Tracer:
                            "name": s["name"], "cat": "span", "ts": us(s["t_start"]),
                            "dur": us(s["t_end"]) - us(s["t_start"])})
         for t in tasks:
-            ran_on_io = not t["inline"]
+            codec = t["op"] in CODEC_OPS  # a chunk a codec worker encoded or decoded
+            ran_on_io = not t["inline"] and not codec
             events.append({
                 "ph": "X", "pid": _PID, "cat": "h5async",
-                "tid": self._track(t["tid"], io=ran_on_io),
+                "tid": self._track(t["tid"], io=ran_on_io, codec=codec),
                 "name": t["op"], "ts": us(t["t_start"]), "dur": us(t["t_end"]) - us(t["t_start"]),
                 "args": {"op": t["op"], "file": t["file"], "path": t["path"], "name": t["name"],
                          "bytes": t["nbytes"], "outcome": t["outcome"], "failed": bool(t["failed"]),

@@ -133,3 +133,34 @@ def test_periodic_flush_keeps_the_file_valid(tmp_path):
 def test_flush_interval_needs_a_path():
     with pytest.raises(ValueError):
         trace.Tracer(flush_interval=1.0)
+
+
+def test_codec_workers_have_their_own_tracks(tmp_path):
+    """The chunk pipeline's workers: one track each, with every chunk they
+    encoded (write) and decoded (read), the dataset's path and the chunk's
+    bytes; the data read back is what was written."""
+    h5, out = str(tmp_path / "c.h5"), str(tmp_path / "c.json")
+    threads = h5async.get_threads()
+    h5async.set_threads(2)
+    try:
+        data = np.random.default_rng(0).normal(size=(64, 4096)).round(2)
+        with trace.Tracer() as tr:
+            with h5async.File(h5, "w") as f:
+                d = f.create_dataset("g", data.shape, "f8", chunks=(8, 4096),
+                                     compression="gzip", shuffle=True)
+                d[...] = data
+                back = d[...]
+        tr.write(out)
+    finally:
+        h5async.set_threads(threads)
+    np.testing.assert_array_equal(back, data)
+    names, per_track = load(out)
+    workers = sorted(n for n in per_track if n.startswith("h5async codec worker"))
+    assert workers and workers[0] == "h5async codec worker 1"
+    chunks = [e for n in workers for e in per_track[n]]
+    kinds = collections.Counter(e["name"] for e in chunks)
+    assert kinds == {"encode_chunk": 8, "decode_chunk": 8}
+    assert {e["args"]["path"] for e in chunks} == {"/g"}
+    assert {e["args"]["bytes"] for e in chunks} == {8 * 4096 * 8}
+    assert not any(e["name"] in ("encode_chunk", "decode_chunk")
+                   for n, evs in per_track.items() if n not in workers for e in evs)
