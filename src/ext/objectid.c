@@ -195,6 +195,10 @@ static PyObject *get_valid(ObjectID *o, void *c)
     return PyBool_FromLong(ha_handle_check(o->h) == HA_E_NONE);
 }
 
+/* bool(obj.id) is `valid`, as in h5py (anndata tests whether its backing
+ * file is open this way). */
+static int oid_bool(ObjectID *o) { return ha_handle_check(o->h) == HA_E_NONE; }
+
 static PyObject *get_filename(ObjectID *o, void *c)
 {
     (void)c;
@@ -373,6 +377,7 @@ static PyType_Slot oid_slots[] = {
     {Py_tp_clear, oid_clear},
     {Py_tp_richcompare, oid_richcompare},
     {Py_tp_hash, oid_hash},
+    {Py_nb_bool, oid_bool},
     {Py_tp_getset, oid_getset},
     {Py_tp_methods, NULL},      /* filled in by module.c */
     {Py_tp_doc, "Low-level handle of an HDF5 object (file, group, dataset)."},

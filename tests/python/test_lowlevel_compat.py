@@ -307,3 +307,20 @@ def test_lowlevel_whole_dataset_write_and_0d_string_attribute_as_h5py(tmp_path):
            for lib in ("h5py", "h5async")}
     assert out["h5async"] == out["h5py"]
     assert "string_info(encoding='utf-8', length=5)" in out["h5py"]
+
+
+BOOL = r"""
+import sys, numpy as np
+L = __import__(sys.argv[1])
+f = L.File(sys.argv[2], "w"); d = f.create_dataset("d", data=np.arange(3)); g = f.create_group("g")
+print(bool(f.id), bool(d.id), bool(g.id), bool(f), bool(d))
+f.close()
+print(bool(f.id), bool(d.id), bool(g.id), bool(f), bool(d))
+"""
+
+
+def test_bool_of_an_id_is_whether_it_is_open_as_h5py(tmp_path):
+    # anndata reopens its backing file when bool(file.id) is False
+    out = {lib: check_ok(run_script(BOOL, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"] == "True True True True True\nFalse False False False False\n"
