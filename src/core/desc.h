@@ -168,6 +168,8 @@ typedef struct {
     uint64_t chunk[HA_MAX_RANK];
     int gzip;                    /* -1: none, else deflate level 0..9 */
     int lzf;                     /* h5py's lzf filter (32000) */
+    int scaleoffset;             /* -1: none, else the factor: bits kept (integers,
+                                    0: found by HDF5) or decimal digits (floats) */
     int shuffle;
     int fletcher32;
     void *fill;                  /* NULL or one element in the dataset's type; owned */

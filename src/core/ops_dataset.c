@@ -23,7 +23,11 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
             chunk[i] = d->chunk[i];
         rc = H5Pset_chunk(dcpl, t->extent.rank, chunk);
     }
-    /* Filter order as h5py: shuffle before deflate, checksum last. */
+    /* Filter order as h5py: scale-offset, shuffle, deflate, checksum last. */
+    if (rc >= 0 && d->scaleoffset >= 0)
+        rc = H5Pset_scaleoffset(dcpl, H5Tget_class(ftype) == H5T_FLOAT ? H5Z_SO_FLOAT_DSCALE
+                                                                      : H5Z_SO_INT,
+                                d->scaleoffset);
     if (rc >= 0 && d->shuffle)
         rc = H5Pset_shuffle(dcpl);
     if (rc >= 0 && d->gzip >= 0)
@@ -222,6 +226,7 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
 {
     memset(d, 0, sizeof *d);
     d->gzip = -1;
+    d->scaleoffset = -1;
     hid_t dcpl = H5Dget_create_plist(did);
     if (dcpl < 0)
         return -1;
@@ -249,6 +254,8 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
             d->shuffle = 1;
         else if (f == HA_FILTER_LZF)
             d->lzf = 1;
+        else if (f == H5Z_FILTER_SCALEOFFSET && ncd >= 2)
+            d->scaleoffset = (int)cd[1];
         else if (f == H5Z_FILTER_FLETCHER32)
             d->fletcher32 = 1;
     }

@@ -118,6 +118,41 @@ typedef struct {
 
 static int truthy(PyObject *o) { return o && o != Py_None && PyObject_IsTrue(o) == 1; }
 
+/* h5py's scaleoffset= into d->scaleoffset (-1: none), with h5py's checks:
+ * for integers the bits kept (True: 0, HDF5 finds them), for floats the
+ * decimal digits (an int); nothing else, and not with fletcher32. */
+static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_args *a,
+                             ha_dcpl *d)
+{
+    d->scaleoffset = -1;
+    if (so == Py_None)
+        return 0;
+    long v = so == Py_True ? 1 : so == Py_False ? 0 : PyLong_AsLong(so);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (v < 0) {
+        PyErr_SetString(PyExc_ValueError, "scale factor must be >= 0");
+        return -1;
+    }
+    if (dtype->kind == 'f' && so == Py_True) {
+        PyErr_SetString(PyExc_ValueError,
+                        "integer scaleoffset must be provided for floating point types");
+        return -1;
+    }
+    if (dtype->kind != 'f' && dtype->kind != 'i' && dtype->kind != 'u') {
+        PyErr_SetString(PyExc_TypeError,
+                        "scale/offset filter only supported for integer and floating-point types");
+        return -1;
+    }
+    if (truthy(a->fletcher32)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "fletcher32 cannot be used with potentially lossy scale/offset filter");
+        return -1;
+    }
+    d->scaleoffset = so == Py_True ? 0 : (int)v; /* True: H5Z_SO_INT_MINBITS_DEFAULT */
+    return 0;
+}
+
 /* Filters and chunking into `d` for extent `e`; -1 with h5py's errors. */
 static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_dcpl *d)
 {
@@ -153,7 +188,7 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
     }
     d->shuffle = truthy(a->shuffle);
     d->fletcher32 = truthy(a->fletcher32);
-    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32;
+    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32 || d->scaleoffset >= 0;
     int want = a->chunks == Py_True ||
                (a->chunks == Py_None && (a->maxshape != Py_None || filters));
     int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;
@@ -329,9 +364,9 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "shape", "dtype", "data", "maxshape", "chunks",
                              "fillvalue", "compression", "compression_opts", "shuffle",
-                             "fletcher32", "track_order", "es", "virtual", NULL};
+                             "fletcher32", "track_order", "es", "virtual", "scaleoffset", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
-    PyObject *name, *n = NULL, *path = NULL, *virt = Py_None;
+    PyObject *name, *n = NULL, *path = NULL, *virt = Py_None, *scaleoffset = Py_None;
     create_args a = {Py_None, Py_None, Py_None, Py_None, Py_None, Py_None,
                      Py_None, Py_None, Py_None, Py_None, Py_None, NULL};
     PyArray_Descr *dtype = NULL;
@@ -340,10 +375,11 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = NULL;
     HA_ES_AUTO ha_eventset *core_es = NULL;
     const char *uname;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO$O:create_dataset", kwlist, &name,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO$OO:create_dataset", kwlist, &name,
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
                                      &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
-                                     &a.fletcher32, &a.track_order, &a.es, &virt) ||
+                                     &a.fletcher32, &a.track_order, &a.es, &virt,
+                                     &scaleoffset) ||
         ha_oid_check_writable(st, self, HA_OP_DSET_CREATE) < 0 ||
         ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
         return NULL;
@@ -370,6 +406,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
         goto done;
     if (!(t = ha_new_task(HA_OP_DSET_CREATE)) || !(t->ftype = ha_type_from_descr(dtype)) ||
         parse_extent(&a, data, &t->extent) < 0 ||
+        parse_scaleoffset(scaleoffset, dtype, &a, &t->dcpl) < 0 ||
         parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0 ||
         (virt != Py_None && ha_vds_parse(virt, &t->extent, t) < 0) || /* vds.c */
         check_storage(&t->extent, &t->dcpl, t->ftype->size) < 0)

@@ -327,6 +327,8 @@ static PyObject *get_dset(ObjectID *o, void *which)
         return PyBool_FromLong(o->dcpl.shuffle);
     case 9:
         return PyBool_FromLong(o->dcpl.fletcher32);
+    case 11:
+        return o->dcpl.scaleoffset >= 0 ? PyLong_FromLong(o->dcpl.scaleoffset) : Py_NewRef(Py_None);
     }
     Py_RETURN_NONE;
 }
@@ -367,6 +369,9 @@ static PyGetSetDef oid_getset[] = {
     {"compression_opts", (getter)get_dset, NULL, "gzip level or None", (void *)7},
     {"shuffle", (getter)get_dset, NULL, "shuffle filter on", (void *)8},
     {"fletcher32", (getter)get_dset, NULL, "fletcher32 filter on", (void *)9},
+    {"scaleoffset", (getter)get_dset, NULL,
+     "scale-offset factor (bits kept for integers, 0 automatic; decimal digits for floats), "
+     "or None", (void *)11},
     {"fillvalue", (getter)get_dset, NULL, "value of unwritten elements", (void *)10},
     {NULL, NULL, NULL, NULL, NULL},
 };

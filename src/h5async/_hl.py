@@ -591,6 +591,12 @@ class Dataset(HLObject):
         return self._id.compression
 
     @property
+    def scaleoffset(self) -> int | None:
+        """The scale-offset filter's factor: bits kept for integers (0: found
+        by HDF5), decimal digits for floats; None without it (cached)."""
+        return self._id.scaleoffset
+
+    @property
     def compression_opts(self) -> int | None:
         """The compression level, or None (cached)."""
         return self._id.compression_opts
