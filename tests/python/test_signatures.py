@@ -41,7 +41,7 @@ def test_signature_names_match_the_keywords():
     sig = inspect.signature(_h5async.ObjectID.write_direct)
     assert list(sig.parameters) == ["self", "source", "source_sel", "dest_sel", "es", "copy"]
     sig = inspect.signature(_h5async.EventSet.wait)
-    assert str(sig) == "(self, /, timeout=None)"
+    assert str(sig) == "(self, /, timeout=None, *, progress=False)"
 
 
 @pytest.mark.parametrize("obj", [h5async.Dataset.write_direct, h5async.Dataset.read,
