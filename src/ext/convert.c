@@ -269,6 +269,15 @@ static void *stage_objects(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
+    if (PyArray_DESCR(arr)->kind == 'T') {
+        /* StringDType keeps its strings in an arena, not as objects: as
+         * str objects first (numpy's cast). */
+        PyArray_Descr *vl = ha_vlstr_descr(1);
+        PyArrayObject *o = vl ? (PyArrayObject *)PyArray_CastToType(arr, vl, 0) : NULL;
+        void *buf = o ? ha_stage_array(o, t, nbytes) : NULL;
+        Py_XDECREF(o);
+        return buf;
+    }
     if (ha_type_has_objects(t))
         return stage_objects(arr, t, nbytes);
     size_t n = (size_t)PyArray_NBYTES(arr);

@@ -76,6 +76,18 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
     } else {
         descr = (PyArray_Descr *)Py_NewRef((PyObject *)self->dtype);
     }
+    if (descr->kind == 'T') {
+        /* StringDType keeps no objects: read str objects (the Python layer
+         * casts them), never pointers into its memory. */
+        Py_SETREF(descr, ha_vlstr_descr(1));
+        as_str = 1;
+        if (!descr)
+            return NULL;
+    } else if (descr->type_num == NPY_OBJECT && !PyDataType_METADATA(descr) &&
+               ha_type_has_objects(self->type)) {
+        /* astype(object) of strings or references: the dataset's own */
+        Py_SETREF(descr, (PyArray_Descr *)Py_NewRef((PyObject *)self->dtype));
+    }
     ha_type *mtype = ha_type_from_descr(descr);
     const unsigned char *region;
     if (!mtype || (ha_regionref_bytes(st, key, &region)

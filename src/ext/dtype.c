@@ -201,6 +201,13 @@ static ha_type *type_from_descr(PyArray_Descr *d)
             utf8 = enc && PyUnicode_Check(enc) && PyUnicode_CompareWithASCIIString(enc, "utf-8") == 0;
         }
         break;
+    case 'T':
+        /* numpy's StringDType: variable-length UTF-8 strings, as h5py stores
+         * it; arrays of it are cast to str objects before staging. */
+        utf8 = 1;
+        cls = HA_T_VLSTR;
+        size = sizeof(char *);
+        break;
     case 'O':
         if (meta && PyDict_GetItemString(meta, "ref")) {
             PyObject *rt = ha_regionref_type();
@@ -341,6 +348,20 @@ PyArrayObject *ha_array_for_new_object(PyObject *value)
         return r;
     }
     char kind = PyArray_DESCR(a)->kind;
+    int utf8;
+    if (kind == 'O' && PyArray_Check(value) && !ha_descr_is_vlstr(PyArray_DESCR(a), &utf8) &&
+        !PyDataType_METADATA(PyArray_DESCR(a)) && PyArray_SIZE(a) > 0) {
+        /* An object array all of bytes or all of str: variable-length
+         * strings, ASCII or UTF-8, as h5py guesses them. */
+        for (int str = 0; str < 2; str++)
+            if (all_strings(a, str)) {
+                PyArray_Descr *vl = ha_vlstr_descr(str);
+                PyArrayObject *v = vl ? (PyArrayObject *)PyArray_View(a, vl, NULL) : NULL;
+                Py_DECREF(a);
+                return v;
+            }
+        return a;
+    }
     if ((kind != 'U' && kind != 'S') || (PyArray_Check(value) && kind == 'S'))
         return a;
     /* A list of str (or of bytes) becomes variable-length strings; numpy's

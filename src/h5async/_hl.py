@@ -724,7 +724,16 @@ class Dataset(HLObject):
         return h5ds.is_scale(self)
 
     def astype(self, dtype: npt.DTypeLike) -> _ReadView:
-        """A view that reads converted to `dtype`: d.astype('f8')[0:10]."""
+        """A view that reads converted to `dtype`: d.astype('f8')[0:10].
+        numpy's StringDType ('T') reads strings as str in that dtype
+        (TypeError for datasets without strings, as h5py)."""
+        dt = np.dtype(dtype)
+        if dt.kind == "T":
+            info = check_string_dtype(self.dtype)
+            if info is None:
+                raise TypeError("dset.astype('T') can only be used on datasets with an HDF5 "
+                                "string datatype")
+            return _ReadView(self, dtype=dt, as_str=True, encoding=info.encoding)
         return _ReadView(self, dtype=dtype)
 
     def asstr(self, encoding: str | None = None, errors: str = "strict") -> _ReadView:
@@ -815,10 +824,26 @@ class _ReadView:
         self._dset, self._dtype, self._as_str = dset, dtype, as_str
         self._encoding, self._errors = encoding, errors
 
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of what a read gives."""
+        if self._dtype is not None:
+            return np.dtype(self._dtype)
+        return np.dtype("O") if self._as_str else self._dset.dtype
+
     def __getitem__(self, key: Any) -> Any:
         if not self._as_str:
+            want = np.dtype(self._dtype) if self._dtype is not None else None
+            info = check_string_dtype(self._dset.dtype)
+            if want is not None and want.kind == "S" and info is not None and info.length is None:
+                # variable-length to fixed-length strings: HDF5 has no such
+                # conversion; numpy's (truncating), as h5py gives it
+                raw = self._dset.id.read(key)
+                return np.asarray(raw).astype(want) if isinstance(raw, np.ndarray) else \
+                    np.bytes_(raw).astype(want)
             return self._dset.id.read(key, dtype=self._dtype)
-        # Strings: read as bytes, decoded as asked (h5py's AsStrView).
+        # Strings: read as bytes, decoded as asked (h5py's AsStrView); in
+        # numpy's StringDType when asked ('T').
         raw = self._dset.id.read(key)
         if isinstance(raw, bytes):
             return raw.decode(self._encoding, self._errors)
@@ -827,7 +852,7 @@ class _ReadView:
         out = np.empty(raw.shape, dtype=object)
         for i, b in enumerate(raw.flat):
             out.flat[i] = bytes(b).decode(self._encoding, self._errors)
-        return out
+        return out if self._dtype is None else out.astype(self._dtype)
 
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> npt.NDArray[Any]:
