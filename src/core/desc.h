@@ -168,6 +168,8 @@ typedef struct {
     uint64_t chunk[HA_MAX_RANK];
     int gzip;                    /* -1: none, else deflate level 0..9 */
     int lzf;                     /* h5py's lzf filter (32000) */
+    int track_times;             /* store the object's times (h5py's default: no) */
+    int fill_time;               /* -1: HDF5's default (if set), else H5D_fill_time_t */
     int scaleoffset;             /* -1: none, else the factor: bits kept (integers,
                                     0: found by HDF5) or decimal digits (floats) */
     int shuffle;

@@ -15,8 +15,11 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     if (dcpl < 0)
         return dcpl;
-    /* h5py writes no timestamps, so identical data gives identical files. */
-    herr_t rc = H5Pset_obj_track_times(dcpl, 0);
+    /* h5py writes no timestamps unless asked, so identical data gives
+     * identical files. */
+    herr_t rc = H5Pset_obj_track_times(dcpl, d->track_times != 0);
+    if (rc >= 0 && d->fill_time >= 0)
+        rc = H5Pset_fill_time(dcpl, (H5D_fill_time_t)d->fill_time);
     if (rc >= 0 && d->chunked) {
         hsize_t chunk[HA_MAX_RANK];
         for (int i = 0; i < t->extent.rank; i++)
@@ -227,6 +230,7 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
     memset(d, 0, sizeof *d);
     d->gzip = -1;
     d->scaleoffset = -1;
+    d->fill_time = -1;
     hid_t dcpl = H5Dget_create_plist(did);
     if (dcpl < 0)
         return -1;
@@ -259,6 +263,12 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
         else if (f == H5Z_FILTER_FLETCHER32)
             d->fletcher32 = 1;
     }
+    H5D_fill_time_t ft;
+    if (H5Pget_fill_time(dcpl, &ft) >= 0)
+        d->fill_time = (int)ft;
+    hbool_t times;
+    if (H5Pget_obj_track_times(dcpl, &times) >= 0)
+        d->track_times = times != 0;
     unsigned crt = 0;
     if (H5Pget_attr_creation_order(dcpl, &crt) >= 0)
         d->track_order = (crt & H5P_CRT_ORDER_TRACKED) != 0;

@@ -153,6 +153,33 @@ static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_ar
     return 0;
 }
 
+/* h5py's fill_time= ('alloc', 'never', 'ifset': HDF5's H5D_FILL_TIME_*)
+ * and track_times= (True or False; None: False) into `d`, with h5py's
+ * errors. */
+static int parse_times(PyObject *fill_time, PyObject *track_times, ha_dcpl *d)
+{
+    static const char *names[] = {"alloc", "never", "ifset"}; /* 0, 1, 2 as HDF5's */
+    d->fill_time = -1;
+    if (fill_time != Py_None) {
+        for (int i = 0; i < 3 && PyUnicode_Check(fill_time); i++)
+            if (!PyUnicode_CompareWithASCIIString(fill_time, names[i]))
+                d->fill_time = i;
+        if (d->fill_time < 0) {
+            PyErr_Format(PyExc_ValueError, "fill_time must be one of the following choices: "
+                         "'alloc', 'never' or 'ifset', but it is %S.", fill_time);
+            return -1;
+        }
+    }
+    if (track_times != Py_None && track_times != Py_True && track_times != Py_False &&
+        !(PyLong_CheckExact(track_times) && (PyLong_AsLong(track_times) == 0 ||
+                                             PyLong_AsLong(track_times) == 1))) {
+        PyErr_SetString(PyExc_TypeError, "track_times must be either True or False");
+        return -1;
+    }
+    d->track_times = track_times != Py_None && PyObject_IsTrue(track_times) == 1;
+    return 0;
+}
+
 /* Filters and chunking into `d` for extent `e`; -1 with h5py's errors. */
 static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_dcpl *d)
 {
@@ -364,9 +391,11 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"name", "shape", "dtype", "data", "maxshape", "chunks",
                              "fillvalue", "compression", "compression_opts", "shuffle",
-                             "fletcher32", "track_order", "es", "virtual", "scaleoffset", NULL};
+                             "fletcher32", "track_order", "es", "virtual", "scaleoffset",
+                             "fill_time", "track_times", NULL};
     ha_state *st = ha_state_of((PyObject *)self);
     PyObject *name, *n = NULL, *path = NULL, *virt = Py_None, *scaleoffset = Py_None;
+    PyObject *fill_time = Py_None, *track_times = Py_None;
     create_args a = {Py_None, Py_None, Py_None, Py_None, Py_None, Py_None,
                      Py_None, Py_None, Py_None, Py_None, Py_None, NULL};
     PyArray_Descr *dtype = NULL;
@@ -375,11 +404,11 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     ObjectID *o = NULL;
     HA_ES_AUTO ha_eventset *core_es = NULL;
     const char *uname;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO$OO:create_dataset", kwlist, &name,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OOOOOOOOOOOO$OOOO:create_dataset", kwlist, &name,
                                      &a.shape, &a.dtype, &a.data, &a.maxshape, &a.chunks,
                                      &a.fillvalue, &a.compression, &a.copts, &a.shuffle,
                                      &a.fletcher32, &a.track_order, &a.es, &virt,
-                                     &scaleoffset) ||
+                                     &scaleoffset, &fill_time, &track_times) ||
         ha_oid_check_writable(st, self, HA_OP_DSET_CREATE) < 0 ||
         ha_oid_resolve_es(st, self, a.es, &core_es) < 0 || !(n = ha_name_arg(name, &uname)))
         return NULL;
@@ -407,6 +436,7 @@ PyObject *ha_create_dataset(ObjectID *self, PyObject *args, PyObject *kw)
     if (!(t = ha_new_task(HA_OP_DSET_CREATE)) || !(t->ftype = ha_type_from_descr(dtype)) ||
         parse_extent(&a, data, &t->extent) < 0 ||
         parse_scaleoffset(scaleoffset, dtype, &a, &t->dcpl) < 0 ||
+        parse_times(fill_time, track_times, &t->dcpl) < 0 ||
         parse_layout(&a, &t->extent, t->ftype->size, &t->dcpl) < 0 ||
         (virt != Py_None && ha_vds_parse(virt, &t->extent, t) < 0) || /* vds.c */
         check_storage(&t->extent, &t->dcpl, t->ftype->size) < 0)

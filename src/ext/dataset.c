@@ -105,8 +105,13 @@ static ha_task *read_task(ha_state *st, ObjectID *self, PyObject *key, PyObject 
         Py_DECREF(descr);
         return NULL;
     }
-    PyArrayObject *arr = (PyArrayObject *)PyArray_NewFromDescr(
-        &PyArray_Type, descr, idx.out_rank, idx.out_dims, NULL, NULL, 0, NULL); /* steals */
+    /* zeroed, as h5py's: what HDF5 leaves untouched (fill time "never")
+     * reads as 0, not as old heap memory; calloc'd pages cost nothing */
+    PyArrayObject *arr =
+        PyDataType_REFCHK(descr) /* object slots stay NULL for ha_read_finish */
+            ? (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, descr, idx.out_rank,
+                                                    idx.out_dims, NULL, NULL, 0, NULL)
+            : (PyArrayObject *)PyArray_Zeros(idx.out_rank, idx.out_dims, descr, 0); /* steal */
     ha_task *t = arr ? ha_new_task(idx.npoints ? HA_OP_DSET_READ : HA_OP_NOOP) : NULL;
     if (!t) {
         ha_type_free(mtype);

@@ -321,8 +321,12 @@ static PyObject *get_create_plist(ObjectID *self, PyObject *unused)
     Py_XDECREF(mod);
     if (!make)
         return NULL;
-    PyObject *r = PyObject_CallFunction(make, "sll", kinds[self->kind], flags & 0xff,
-                                        (flags >> 8) & 0xff);
+    /* a dataset's fill time from its cached creation properties (IFSET,
+     * HDF5's default, when unset) */
+    long fill_time = self->kind == HA_OBJ_DATASET && self->dcpl.fill_time >= 0
+                         ? self->dcpl.fill_time : 2;
+    PyObject *r = PyObject_CallFunction(make, "slll", kinds[self->kind], flags & 0xff,
+                                        (flags >> 8) & 0xff, fill_time);
     Py_DECREF(make);
     return r;
 }

@@ -15,6 +15,9 @@ from .h5s import SpaceID
 
 __getattr__ = unsupported_getattr("h5py.h5d")
 
+# H5D_fill_time_t, as h5py names them (get_create_plist().get_fill_time()).
+FILL_TIME_ALLOC, FILL_TIME_NEVER, FILL_TIME_IFSET = 0, 1, 2
+
 
 class DatasetID:
     """A dataset ``create()`` made: its ObjectID, and h5py's low-level

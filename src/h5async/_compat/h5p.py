@@ -45,6 +45,14 @@ class PropDCID(PropOCID):
 
     _chunk: tuple[int, ...] | None = None
     _fill: Any = None
+    _fill_time: int = 2  # h5py.h5d.FILL_TIME_IFSET, HDF5's default
+
+    def get_fill_time(self) -> int:
+        """When unwritten elements get the fill value: h5py.h5d.FILL_TIME_*."""
+        return self._fill_time
+
+    def set_fill_time(self, fill_time: int) -> None:
+        self._fill_time = int(fill_time)
 
     def set_chunk(self, chunks: tuple[int, ...]) -> None:
         self._chunk = tuple(int(c) for c in chunks)
@@ -100,12 +108,16 @@ def create(cls: PropClassID) -> PropDCID:
     return PropDCID()
 
 
-def _create_plist(kind: str, link_order: int, attr_order: int) -> PropCreateID:
-    """Called by ObjectID.get_create_plist() with the flags its task read."""
+def _create_plist(kind: str, link_order: int, attr_order: int,
+                  fill_time: int = 2) -> PropCreateID:
+    """Called by ObjectID.get_create_plist() with the flags its task read
+    (and a dataset's fill time)."""
     if kind == "file":
         return PropFCID(attr_order, link_order)
     if kind == "group":
         return PropGCID(attr_order, link_order)
     if kind == "dataset":
-        return PropDCID(attr_order)
+        dcpl = PropDCID(attr_order)
+        dcpl.set_fill_time(fill_time)
+        return dcpl
     return PropTCID(attr_order)
