@@ -796,6 +796,7 @@ class Dataset(HLObject):
 
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> npt.NDArray[Any]:
+        _no_copy_refused(copy, "Dataset")
         arr = self[()] if self.shape else np.asarray(self[()])
         return arr if dtype is None else arr.astype(dtype)
 
@@ -816,7 +817,32 @@ class _Collective:
         self._id.collective = self._prev
 
 
-class _ReadView:
+def _no_copy_refused(copy: bool | None, what: str) -> None:
+    """np.array(dset, copy=False): a read always allocates (h5py's error)."""
+    if copy is False:
+        raise ValueError(f"{what}.__array__ received copy=False but memory allocation "
+                         "cannot be avoided on read")
+
+
+class _ViewShape:
+    """shape, ndim and size of a view: its dataset's."""
+
+    _dset: Dataset
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._dset.shape
+
+    @property
+    def ndim(self) -> int:
+        return self._dset.ndim
+
+    @property
+    def size(self) -> int:
+        return self._dset.size
+
+
+class _ReadView(_ViewShape):
     """What Dataset.astype() and asstr() return: slicing reads, converted."""
 
     def __init__(self, dset: Dataset, dtype: npt.DTypeLike | None = None,
@@ -856,6 +882,7 @@ class _ReadView:
 
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> npt.NDArray[Any]:
+        _no_copy_refused(copy, type(self).__name__)
         arr = np.asarray(self[()])
         return arr if dtype is None else arr.astype(dtype)
 
@@ -863,7 +890,7 @@ class _ReadView:
         return len(self._dset)
 
 
-class _FieldsView:
+class _FieldsView(_ViewShape):
     """What Dataset.fields() returns: slicing reads those fields only."""
 
     def __init__(self, dset: Dataset, names: str | list[str]) -> None:
@@ -892,6 +919,7 @@ class _FieldsView:
 
     def __array__(self, dtype: npt.DTypeLike | None = None,
                   copy: bool | None = None) -> npt.NDArray[Any]:
+        _no_copy_refused(copy, type(self).__name__)
         arr = np.asarray(self[()])
         return arr if dtype is None else arr.astype(dtype)
 
