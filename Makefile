@@ -193,6 +193,7 @@ test-compat: $(COMPAT)/.h5py-tests $(COMPAT)/venv-netcdf/.ok $(COMPAT)/venv-annd
 # comparison isolates the binding (the PyPI wheel bundles another HDF5).
 BENCH_OUT  ?= build/bench
 BENCH_ARGS ?=
+SMALLCALLS_ARGS ?=
 BENCH_H5PY := build/h5py-system
 
 $(BENCH_H5PY)/.stamp: | $(STAMP)
@@ -201,9 +202,18 @@ $(BENCH_H5PY)/.stamp: | $(STAMP)
 	  --target $(BENCH_H5PY) "h5py==$$($(PY) -c 'import h5py; print(h5py.__version__)')"
 	touch $@
 
+# The suite (W1-W6, each also run with the installed h5py wheel), then the
+# issue-13 measurements: small calls against both h5py builds (with
+# callgrind's instruction counts when valgrind is installed), the gzip
+# pipeline against its codec thread count, and the staging copy.  About
+# 20 minutes on 2 cores; not part of CI.
 bench: setup $(BENCH_H5PY)/.stamp
 	$(PIP) install -q matplotlib
 	$(PY) -m benchmarks.suite --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) $(BENCH_ARGS)
+	$(PY) -m benchmarks.smallcalls --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) \
+	  $$(command -v valgrind >/dev/null && echo --callgrind) $(SMALLCALLS_ARGS)
+	$(PY) -m benchmarks.compression --out $(BENCH_OUT) --h5py-path $(BENCH_H5PY) --rows 4096
+	$(PY) -m benchmarks.staging_copy --out $(BENCH_OUT)
 
 # HDF5 version matrix (docs/building.md): system 1.10, 1.14 and 2 by default,
 # or e.g. `make test-matrix MATRIX=1.14`.

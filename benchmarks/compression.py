@@ -1,13 +1,18 @@
 """Compressed I/O (issue 13, part 1): a 256 MiB float64 field written and
-read with gzip level 4 and shuffle in 1 MiB chunks, by h5py (in its own
-interpreter: its wheel links another HDF5), by h5async with 1 codec thread
+read with gzip level 4 and shuffle in 1 MiB chunks, by h5py (the wheel and the same-HDF5 build), by h5async with 1 codec thread
 (every filter inside HDF5, as before the chunk pipeline) and by h5async
 with N codec threads.  Also the asynchronous write: the field written in
 8 blocks with es=, and the share of the run the caller spends inside the
 write calls.  Prints a markdown table of throughputs and ratios, medians
 of --rounds rounds, all measured in this one run.
 
-    .venv/bin/python benchmarks/compression.py [--threads 2] [--rounds 3]
+    .venv/bin/python -m benchmarks.compression [--threads 1,2,4] [--rounds 3]
+        [--rows 8192] [--h5py-path build/h5py-system] [--out DIR]
+
+The baselines are both h5py builds (the installed PyPI wheel and, when
+built, the same-HDF5 one of `make bench`); every variant runs in its own
+interpreter, interleaved round by round, and --out also writes a plot of
+throughput against the codec thread count (bench_w6_threads.png).
 """
 import argparse
 import json
@@ -69,52 +74,133 @@ def timed_runs(lib, path, data, rounds, es_blocks=0):
     return writes, reads, in_calls
 
 
-def h5py_child(path, rounds):
-    """h5py's figures, measured in a child interpreter."""
-    code = ("import sys, json, importlib.util as u, h5py;"
+def _child_env():
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def child_run(kind, lib_path, path, npy, rounds, threads=0, es_blocks=0):
+    """One variant's figures, measured in a child interpreter: h5py (the
+    installed wheel, or the build under lib_path) or h5async with `threads`
+    codec threads.  Returns (writes, reads, in_calls) lists of seconds."""
+    code = ("import sys, json, importlib.util as u, numpy as np;"
+            f"lp = {lib_path!r}; lp and sys.path.insert(0, lp);"
+            f"import {kind} as lib;"
+            f"{'lib.set_threads(%d);' % threads if kind == 'h5async' else ''}"
             f"s = u.spec_from_file_location('bench_compression', {os.path.abspath(__file__)!r});"
             "c = u.module_from_spec(s); s.loader.exec_module(c);"
-            f"w, r, _ = c.timed_runs(h5py, {path!r}, c.field(), {rounds});"
-            "print(json.dumps([w, r]))")
+            f"c.SHAPE = tuple(np.load({npy!r}, mmap_mode='r').shape);"
+            f"r = c.timed_runs(lib, {path!r}, np.load({npy!r}), {rounds}, {es_blocks});"
+            "v = lib.version.hdf5_version if hasattr(lib.version, 'hdf5_version') else '?';"
+            "print(json.dumps(list(r) + [v]))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
+                         text=True, env=_child_env()).stdout
     return json.loads(out.splitlines()[-1])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+def _threads(text):
+    if text:
+        return sorted({int(x) for x in text.split(",") if x.strip()})
+    cores = len(os.sched_getaffinity(0))
+    return sorted({1, 2, cores, 2 * cores})
+
+
+def main(argv=None) -> int:
+    global SHAPE
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.compression",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--threads", default=None,
+                    help="comma list of codec thread counts (default 1,2,cores,2*cores)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rows", type=int, default=SHAPE[0],
+                    help=f"rows of {SHAPE[1]} float64 (default {SHAPE[0]}: 256 MiB)")
+    ap.add_argument("--h5py-path", default=None,
+                    help="h5py built against the system libhdf5 (default build/h5py-system "
+                         "when it exists; '' = only the installed wheel)")
     ap.add_argument("--dir", default=tempfile.gettempdir())
-    args = ap.parse_args()
-    import h5async
+    ap.add_argument("--out", default=None,
+                    help="directory for compression.md/.json and bench_w6_threads.png")
+    args = ap.parse_args(argv)
+    SHAPE = (args.rows, SHAPE[1])
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if args.h5py_path is None:
+        p = os.path.join(root, "build", "h5py-system")
+        args.h5py_path = p if os.path.isdir(os.path.join(p, "h5py")) else ""
+    threads = _threads(args.threads)
+    cores = len(os.sched_getaffinity(0))
+    async_n = max(t for t in threads if t <= max(cores, 1)) if any(
+        t <= cores for t in threads) else threads[0]
+    load0 = os.getloadavg()
     data = field()
-    mib = data.nbytes / 2**20
-    path = os.path.join(args.dir, f"h5async_compression_{os.getpid()}.h5")
+    npy = os.path.join(args.dir, f"bn_compression_{os.getpid()}.npy")
+    path = os.path.join(args.dir, f"bn_compression_{os.getpid()}.h5")
+    np.save(npy, data)
+    # (label, kind, lib path, threads, es_blocks)
+    variants = [("h5py wheel", "h5py", "", 0, 0)]
+    if args.h5py_path:
+        variants.append(("h5py same-HDF5", "h5py", os.path.abspath(args.h5py_path), 0, 0))
+    variants += [(f"h5async, {n} thread{'s' * (n > 1)}", "h5async", "", n, 0) for n in threads]
+    variants.append((f"h5async async (es=), {async_n} thread{'s' * (async_n > 1)}", "h5async",
+                     "", async_n, 8))
+    runs = {v[0]: ([], [], []) for v in variants}
+    hdf5 = {}
+    try:
+        for r in range(args.rounds):
+            order = variants[r % len(variants):] + variants[:r % len(variants)]
+            for label, kind, lp, n, blocks in order:
+                w, rd, calls, ver = child_run(kind, lp, path, npy, 1, n, blocks)
+                hdf5[label] = ver
+                for acc, x in zip(runs[label], (w, rd, calls)):
+                    acc.extend(x)
+            print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr)
+        ratio = data.nbytes / os.path.getsize(path)
+    finally:
+        for p in (npy, path):
+            if os.path.exists(p):
+                os.remove(p)
     rows = {}
-    w, r = h5py_child(path, args.rounds)
-    rows["h5py"] = (st.median(w), st.median(r), None)
-    for n in (1, args.threads):
-        h5async.set_threads(n)
-        w, r, _ = timed_runs(h5async, path, data, args.rounds)
-        rows[f"h5async, {n} thread{'s' * (n > 1)}"] = (st.median(w), st.median(r), None)
-    w, r, calls = timed_runs(h5async, path, data, args.rounds, es_blocks=8)
-    share = st.median(c / t for c, t in zip(calls, w))
-    rows[f"h5async async (es=), {args.threads} threads"] = (st.median(w), st.median(r), share)
-    ratio = data.nbytes / os.path.getsize(path)
-    os.remove(path)
-    h5async.set_threads(0)
-    base_w, base_r, _ = rows["h5py"]
-    print(f"{mib:.0f} MiB float64, gzip 4 + shuffle, 1 MiB chunks, compression ratio "
-          f"{ratio:.2f}, medians of {args.rounds} rounds\n")
-    print("| variant | write MB/s | read MB/s | write vs h5py | read vs h5py | "
-          "caller in write calls |")
-    print("|---|---|---|---|---|---|")
-    for name, (tw, tr, sh) in rows.items():
-        print(f"| {name} | {data.nbytes / tw / 1e6:.0f} | {data.nbytes / tr / 1e6:.0f} | "
-              f"{base_w / tw:.2f}x | {base_r / tr:.2f}x | "
-              f"{'' if sh is None else f'{100 * sh:.1f}%'} |")
+    for label, kind, lp, n, blocks in variants:
+        w, rd, calls = runs[label]
+        share = st.median(c / t for c, t in zip(calls, w)) if blocks else None
+        rows[label] = {"write_s": st.median(w), "read_s": st.median(rd), "in_calls": share,
+                       "threads": n, "kind": kind, "writes": w, "reads": rd, "async": bool(blocks),
+                       "write_mb_s": data.nbytes / st.median(w) / 1e6,
+                       "read_mb_s": data.nbytes / st.median(rd) / 1e6, "hdf5": hdf5.get(label)}
+    bases = [b for b in ("h5py wheel", "h5py same-HDF5") if b in rows]
+    lines = [f"{data.nbytes / 2**20:.0f} MiB float64, gzip 4 + shuffle, 1 MiB chunks, "
+             f"compression ratio {ratio:.2f}, medians of {args.rounds} rounds (variants "
+             f"interleaved, each in its own interpreter), {cores} cores, "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+             f"{load0[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end", ""]
+    head = "| variant | write MB/s | read MB/s | " + " | ".join(
+        f"write vs {b} | read vs {b}" for b in bases) + " | caller in write calls |"
+    lines += [head, "|" + "---|" * (3 + 2 * len(bases) + 1)]
+    for label, row in rows.items():
+        rat = " | ".join(f"{rows[b]['write_s'] / row['write_s']:.2f}x | "
+                         f"{rows[b]['read_s'] / row['read_s']:.2f}x" for b in bases)
+        sh = row["in_calls"]
+        lines.append(f"| {label} | {row['write_mb_s']:.0f} | {row['read_mb_s']:.0f} | {rat} | "
+                     f"{'' if sh is None else f'{100 * sh:.1f}%'} |")
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "compression.md"), "w") as fh:
+            fh.write(text + "\n")
+        with open(os.path.join(args.out, "compression.json"), "w") as fh:
+            json.dump({"rows": rows, "nbytes": data.nbytes, "ratio": ratio, "cores": cores,
+                       "rounds": args.rounds}, fh, indent=1)
+        try:
+            from benchmarks import plots
+        except ImportError:
+            sys.path.insert(0, root)
+            from benchmarks import plots
+        p = plots.plot_threads(rows, os.path.join(args.out, "bench_w6_threads.png"), cores)
+        print(f"wrote {p}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

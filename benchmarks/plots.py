@@ -17,8 +17,8 @@ def _plain_log(axis):
     axis.set_major_formatter(_PLAIN)
     axis.set_minor_formatter(NullFormatter())
 
-VARIANTS = ("h5py", "h5async sync", "h5async async")
-COLORS = {"h5py": "#8c8c8c", "h5async sync": "#4c72b0", "h5async async": "#dd8452",
+VARIANTS = ("h5py wheel", "h5py", "h5async sync", "h5async async")
+COLORS = {"h5py wheel": "#c8c8c8", "h5py": "#8c8c8c", "h5async sync": "#4c72b0", "h5async async": "#dd8452",
           "async submit": "#f2c49b"}
 STORAGES = ("local", "fsync", "remote")
 STORAGE_LABELS = {"local": "local", "fsync": "local+fsync", "remote": "emul. remote"}
@@ -53,9 +53,13 @@ def plot_times(results, path):
             for i, s in enumerate(storages):
                 m = [r for r in rows if r["storage"] == s and r["variant"] == v]
                 if m:
-                    xs.append(i + (k - 1) * width)
+                    xs.append(i + (k - (len(VARIANTS) - 1) / 2) * width)
                     ys.append(m[0]["wall_s"])
-            bars = ax.bar(xs, ys, width, color=COLORS[v], label=v)
+            if not xs:
+                continue
+            bars = ax.bar(xs, ys, width, color=COLORS[v],
+                          label="h5py same-HDF5" if v == "h5py" else v,
+                          hatch="//" if v == "h5py wheel" else None)
             for b, y in zip(bars, ys):
                 ax.annotate(f"{y:.2f}" if y < 10 else f"{y:.0f}",
                             (b.get_x() + b.get_width() / 2, y), ha="center", va="bottom",
@@ -88,7 +92,7 @@ def plot_perop(results, path):
     for r in w3:
         if r["phase"] not in phases:
             phases.append(r["phase"])
-    series = [("h5py", "h5py", "us_per_op"), ("h5async sync", "h5async sync", "us_per_op"),
+    series = [("h5py", "h5py same-HDF5", "us_per_op"), ("h5async sync", "h5async sync", "us_per_op"),
               ("h5async async", "h5async async (completed)", "us_per_op"),
               ("h5async async", "h5async async (submit)", "submit_us")]
     wheel = sorted({r["variant"] for r in w3 if r["variant"].startswith("h5py wheel")})
@@ -237,6 +241,56 @@ def plot_trace(trace_path, path):
                        Patch(color="#55a868", label="open / close task")],
               fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.35))
     ax.set_title("W1 asynchronous run on emulated remote storage (trace_w1.json)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_threads(rows, path, cores=None):
+    """W6 (benchmarks/compression.py): gzip write and read throughput of
+    h5async against its codec thread count, the h5py baselines as
+    horizontal lines, and the ideal linear scaling from 1 thread."""
+    sync = sorted(((r["threads"], r) for r in rows.values()
+                   if r["kind"] == "h5async" and not r["async"]), key=lambda x: x[0])
+    if not sync:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    base_styles = {"h5py wheel": ("#8c8c8c", "--"), "h5py same-HDF5": ("#555555", ":")}
+    for ax, key, title in zip(axes, ("write_mb_s", "read_mb_s"), ("write", "read")):
+        xs = [n for n, _ in sync]
+        ys = [r[key] for _, r in sync]
+        ax.plot(xs, ys, color=COLORS["h5async sync"], marker="o", label="h5async (synchronous)")
+        for x, y in zip(xs, ys):
+            ax.annotate(f"{y:.0f}", (x, y), textcoords="offset points", xytext=(0, 5),
+                        ha="center", fontsize=7)
+        one = dict(sync).get(1)
+        if one is not None:
+            lim = max(xs) if cores is None else min(max(xs), cores)
+            ax.plot([1, lim], [one[key], one[key] * lim], color=COLORS["h5async sync"],
+                    lw=0.7, ls=":", label="linear from 1 thread")
+        for label, r in rows.items():
+            if r["kind"] == "h5async" and r["async"]:
+                ax.plot([r["threads"]], [r[key]], marker="s", ls="",
+                        color=COLORS["h5async async"], label=label)
+        for label, (color, ls) in base_styles.items():
+            if label in rows:
+                ax.axhline(rows[label][key], color=color, ls=ls, lw=1, label=label)
+        if cores:
+            ax.axvline(cores, color="k", lw=0.5, alpha=0.4)
+            ax.text(cores, 0.02, f" {cores} cores", fontsize=7, transform=ax.get_xaxis_transform())
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(_PLAIN)
+        ax.set_xticks(xs)
+        ax.set_xlabel("codec threads (h5async.set_threads)", fontsize=8)
+        ax.set_ylabel("MB/s (uncompressed bytes)", fontsize=8)
+        ax.set_title(f"gzip 4 + shuffle, 1 MiB chunks: {title}", fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle("W6: throughput against codec threads (medians of interleaved rounds, one run)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

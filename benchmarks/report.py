@@ -93,7 +93,7 @@ def targets(results):
             add(f"sync {phase} / h5py", f"<= {goal}", ratio, ratio <= goal,
                 f"{ha[0]['us_per_op']:.2f} us vs {hp[0]['us_per_op']:.2f} us")
     for r in _find(results, workload="W4"):
-        if r["variant"] == "h5py":
+        if r["variant"] in ("h5py", "h5py wheel"):
             continue
         add(f"W4 {r['phase']} {r['storage']} {r['variant']} / h5py", ">= 0.95", r["vs_h5py"],
             r["vs_h5py"] >= 0.95, f"{r['mb_s']:.0f} MB/s")
@@ -151,4 +151,57 @@ def markdown(results):
                        f"{r['wall_s']:.3f} | {r['t_ideal']:.3f} | {r['hidden']:.2f} | "
                        f"{r['efficiency']:.2f} |")
         out.append("")
+    return "\n".join(out)
+
+
+def _value(row):
+    if row.get("mb_s") is not None:
+        return f"{row['mb_s']:.0f} MB/s"
+    if row.get("us_per_op") is not None:
+        return f"{row['us_per_op']:.2f} us"
+    return _fmt(row.get("wall_s"), ".3f") + " s"
+
+
+def _ratio(base, row):
+    """T_base / T_row in the unit both have: us per operation, else wall s."""
+    for key in ("us_per_op", "wall_s"):
+        if base.get(key) and row.get(key):
+            return f"{base[key] / row[key]:.2f}x"
+    return ""
+
+
+def baselines_markdown(results):
+    """Every workload phase against both h5py baselines of the same run: the
+    PyPI wheel ("h5py wheel", its own HDF5) and the h5py built against the
+    system libhdf5 ("h5py", the same library as h5async).  Ratios are
+    T_baseline / T_h5async: > 1 is faster than that h5py."""
+    keys = []
+    for r in results:
+        if r["phase"] == "sweep" or r["workload"] == "W3-asyncio":
+            continue
+        k = (r["workload"], r["phase"], r["storage"])
+        if k not in keys:
+            keys.append(k)
+    head = ("| workload | phase | storage | h5py wheel | h5py same-HDF5 | h5async sync | "
+            "sync vs wheel | sync vs same-HDF5 | h5async async | async vs wheel | "
+            "async vs same-HDF5 |")
+    out = [head, "|" + "---|" * 11]
+    for k in keys:
+        rows = {r["variant"]: r for r in results
+                if (r["workload"], r["phase"], r["storage"]) == k}
+        wheel, same = rows.get("h5py wheel"), rows.get("h5py")
+        cells = list(k)
+        cells += [_value(wheel) if wheel else "", _value(same) if same else ""]
+        for name in ("h5async sync", "h5async async"):
+            r = rows.get(name)
+            if not r:
+                cells += ["", "", ""]
+                continue
+            v = _value(r)
+            if name == "h5async async" and r.get("submit_us") is not None:
+                v += f" (submit {r['submit_us']:.2f})"
+            cells.append(v)
+            for b in (wheel, same):
+                cells.append(_ratio(b, r) if b else "")
+        out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)

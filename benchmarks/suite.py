@@ -58,6 +58,7 @@ def parse(argv):
     p.add_argument("--no-wheel-compare", action="store_true",
                    help="skip W3 with the installed h5py wheel when another h5py is compared")
     p.add_argument("--perop-h5py-json", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--h5py-only-json", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -97,11 +98,17 @@ def config(args):
     }
 
 
-def _wheel_perop(args, tmpdir, n, rounds):
-    """W3 for the installed h5py (the PyPI wheel and its bundled HDF5), in a
-    subprocess, when the main run compares another h5py build."""
-    cmd = [sys.executable, "-m", "benchmarks.suite", "--perop-h5py-json", "--h5py-path", "",
-           "--tmpdir", tmpdir, "--rounds", str(rounds), "--workloads", "W3"]
+def _wheel_run(args, tmpdir, wl):
+    """Workload `wl` for the installed h5py alone (the PyPI wheel and its
+    bundled HDF5), in a subprocess, when the main run compares another h5py
+    build: {"h5py": version, "hdf5": version, "results": [records]}."""
+    cmd = [sys.executable, "-m", "benchmarks.suite", "--h5py-only-json", "--h5py-path", "",
+           "--tmpdir", tmpdir, "--workloads", wl, "--bandwidth", str(args.bandwidth),
+           "--latency", str(args.latency)]
+    for flag, val in (("--rounds", args.rounds), ("--size", args.w4_size),
+                      ("--storage", args.storage)):
+        if val is not None:
+            cmd += [flag, str(val)]
     if args.quick:
         cmd.append("--quick")
     env = dict(os.environ)
@@ -109,11 +116,46 @@ def _wheel_perop(args, tmpdir, n, rounds):
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     try:
         out = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True,
-                             check=True, timeout=600).stdout
+                             check=True, timeout=1800).stdout
         return json.loads(out.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError) as exc:
-        print(f"  (W3 with the installed h5py wheel failed: {exc})", file=sys.stderr)
+        print(f"  ({wl} with the installed h5py wheel failed: {exc})", file=sys.stderr)
         return None
+
+
+WHEEL = "h5py wheel"
+
+
+def _merge_wheel(results, wheel, wl):
+    """Add the wheel's rows of `wl` as variant "h5py wheel": its vs_h5py is
+    T_h5py(same HDF5) / T_wheel, and every row of `wl` gets vs_wheel =
+    T_wheel / T_row (>1: faster than the wheel)."""
+    from .common import log
+    ref = {(r["phase"], r["storage"]): r for r in results
+           if r["workload"] == wl and r["variant"] == "h5py"}
+    added = []
+    for r in wheel["results"]:
+        r = dict(r, variant=WHEEL)
+        same = ref.get((r["phase"], r["storage"]))
+        key = "us_per_op" if r.get("us_per_op") is not None else "wall_s"
+        if same and same.get(key) and r.get(key):
+            r["vs_h5py"] = same[key] / r[key]
+        added.append(r)
+    for w in added:
+        key = "us_per_op" if w.get("us_per_op") is not None else "wall_s"
+        for r in results:
+            if (r["workload"], r["phase"], r["storage"]) == (w["workload"], w["phase"],
+                                                              w["storage"]) and r.get(key):
+                r["vs_wheel"] = w[key] / r[key]
+        w["vs_wheel"] = 1.0
+    # after each group's own rows
+    for w in added:
+        idx = max((i for i, r in enumerate(results)
+                   if (r["workload"], r["phase"], r["storage"]) ==
+                   (w["workload"], w["phase"], w["storage"])), default=len(results) - 1)
+        results.insert(idx + 1, w)
+    if added:
+        log(f"  {wl} {WHEEL} (HDF5 {wheel['hdf5']}): {len(added)} rows")
 
 
 def main(argv=None):
@@ -136,6 +178,40 @@ def main(argv=None):
                               "us": perop.h5py_only(storage["local"], cfg["w3_n"], cfg["rounds"])}))
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
+        return 0
+
+    if args.h5py_only_json:
+        # the workloads with the h5py variant alone (and h5async only where
+        # a workload needs it to calibrate or to prepare its files)
+        from . import metadata, overlap, perop, throughput
+        common.VARIANTS = (common.H5pyVariant,)
+        res = []
+        kernel = common.Kernel()
+        rounds = cfg["rounds"]
+        chosen = [s.strip() for s in args.storage.split(",")] if args.storage else None
+        try:
+            for wl in [w.strip().upper() for w in args.workloads.split(",") if w.strip()]:
+                sts = [storage[s] for s in (chosen or DEFAULT_STORAGE[wl])]
+                if wl == "W1":
+                    overlap.w1(res, sts, kernel, cfg["w1"], rounds)
+                elif wl == "W2":
+                    overlap.w2(res, sts, kernel, cfg["w2"], rounds)
+                elif wl == "W3":
+                    us = perop.h5py_only(storage["local"], cfg["w3_n"], rounds)
+                    for op, v in us.items():
+                        common.record(res, "W3", perop.OP_LABELS[op], "local", "h5py",
+                                      {"wall": None}, us_per_op=v, op=op)
+                elif wl == "W4":
+                    throughput.w4(res, sts, cfg["w4_bytes"], cfg["w4_rounds"])
+                elif wl == "W5":
+                    metadata.w5(res, sts, cfg["w5_count"], rounds)
+                elif wl == "W6":
+                    throughput.w6(res, sts, cfg["w6_bytes"], cfg["w6_rounds"])
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        print(json.dumps({"h5py": common.h5py.__version__,
+                          "hdf5": common.h5py.version.hdf5_version,
+                          "results": res}, default=float))
         return 0
 
     from . import metadata, overlap, perop, report, throughput
@@ -185,25 +261,19 @@ def main(argv=None):
                     with st:
                         perop.w3(results, st, cfg["w3_n"], rounds)
                         perop.w3_asyncio(results, st, cfg["w3_n"], rounds)
-                if h5py_path and not args.no_wheel_compare:
-                    wheel = _wheel_perop(args, tmpdir, cfg["w3_n"], rounds)
-                    if wheel:
-                        env["h5py_wheel"] = f"h5py {wheel['h5py']} wheel (HDF5 {wheel['hdf5']})"
-                        name = f"h5py wheel (HDF5 {wheel['hdf5']})"
-                        ref = {r["op"]: r["us_per_op"] for r in results
-                               if r["workload"] == "W3" and r["variant"] == "h5py"}
-                        for op, us in wheel["us"].items():
-                            common.record(results, "W3", perop.OP_LABELS[op], "local", name,
-                                          {"wall": None}, us_per_op=us, op=op,
-                                          vs_h5py=ref.get(op, float("nan")) / us)
-                        log("  W3 " + name + ": " + ", ".join(
-                            f"{perop.OP_LABELS[op]} {us:.2f} us" for op, us in wheel["us"].items()))
             elif wl == "W4":
                 throughput.w4(results, storages_for("W4"), cfg["w4_bytes"], cfg["w4_rounds"])
             elif wl == "W5":
                 metadata.w5(results, storages_for("W5"), cfg["w5_count"], rounds)
             elif wl == "W6":
                 throughput.w6(results, storages_for("W6"), cfg["w6_bytes"], cfg["w6_rounds"])
+            if h5py_path and not args.no_wheel_compare:
+                # the same workload with the installed h5py (the PyPI wheel
+                # and its own HDF5), right after, in a subprocess
+                wheel = _wheel_run(args, tmpdir, wl)
+                if wheel:
+                    env["h5py_wheel"] = f"h5py {wheel['h5py']} wheel (HDF5 {wheel['hdf5']})"
+                    _merge_wheel(results, wheel, wl)
             timings[wl] = time.perf_counter() - t0
             log(f"{wl} done in {timings[wl]:.0f} s")
         if not args.no_sweep and ("W1" in wanted or "W2" in wanted):
@@ -230,7 +300,10 @@ def main(argv=None):
     print(head)
     print(text)
     (out / "results.txt").write_text(head + "\n\n" + text + "\n")
-    (out / "results.md").write_text(head + "\n\n" + report.markdown(results) + "\n"
+    (out / "results.md").write_text(head + "\n\n**Against both h5py baselines** (ratios: "
+                                    "T_h5py / T_h5async, > 1 is faster than that h5py)\n\n"
+                                    + report.baselines_markdown(results) + "\n\n"
+                                    + report.markdown(results) + "\n"
                                     + "```\n" + report.targets_table(tg) + "\n```\n")
     meta = {"environment": env, "timings_s": timings,
             "config": {k: v for k, v in cfg.items() if k not in ("w1",)}
