@@ -127,13 +127,18 @@ static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_ar
     d->scaleoffset = -1;
     if (so == Py_None)
         return 0;
-    long v = so == Py_True ? 1 : so == Py_False ? 0 : PyLong_AsLong(so);
-    if (v == -1 && PyErr_Occurred())
+    PyObject *zero = PyLong_FromLong(0);
+    int negative = zero ? PyObject_RichCompareBool(so, zero, Py_LT) : -1; /* -0.1 too, as h5py */
+    Py_XDECREF(zero);
+    if (negative < 0)
         return -1;
-    if (v < 0) {
+    if (negative) {
         PyErr_SetString(PyExc_ValueError, "scale factor must be >= 0");
         return -1;
     }
+    long v = so == Py_True ? 1 : so == Py_False ? 0 : PyLong_AsLong(so);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
     if (dtype->kind == 'f' && so == Py_True) {
         PyErr_SetString(PyExc_ValueError,
                         "integer scaleoffset must be provided for floating point types");

@@ -25,6 +25,7 @@ for k in ("i", "i8", "f", "p"):
     print(k, d.scaleoffset, d.compression, d.chunks is not None, d[...].tolist())
 with L.File(path + ".x", "w") as g:
     for kw in [dict(data=np.arange(3.0), scaleoffset=True), dict(data=np.arange(3), scaleoffset=-1),
+               dict(data=np.arange(3.0), scaleoffset=-0.1),
                dict(data=np.array([b"a"]), scaleoffset=1), dict(data=np.arange(3), scaleoffset=1, fletcher32=True)]:
         try:
             g.create_dataset("x", **kw); print("ok")

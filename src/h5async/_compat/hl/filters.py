@@ -10,6 +10,6 @@ from .. import unsupported_getattr
 __getattr__ = unsupported_getattr("h5py._hl.filters")
 
 #: Filters create_dataset writes (compression='gzip', shuffle, fletcher32).
-encode: tuple[str, ...] = ("gzip", "shuffle", "fletcher32")
+encode: tuple[str, ...] = ("gzip", "lzf", "shuffle", "fletcher32", "scaleoffset")
 #: Filters a dataset may use and still be read.
 decode: tuple[str, ...] = encode
