@@ -100,6 +100,46 @@ def child_run(kind, lib_path, path, npy, rounds, threads=0, es_blocks=0):
     return json.loads(out.splitlines()[-1])
 
 
+def scaling(path, data, threads):
+    """One traced synchronous write and read with `threads` codec workers:
+    the codec time (the encode/decode_chunk events of the workers' tracks)
+    against the wall time.  What is not codec work (the thread that calls
+    HDF5: direct chunk writes, raw chunk reads, the copies; and the
+    caller) is the serial remainder R = T - C/N.  Predicted time for n
+    workers: Amdahl R + C/n (nothing overlaps the remainder: pessimistic)
+    and the pipeline max(R, C/n) (it overlaps fully: optimistic)."""
+    import h5async
+    h5async.set_threads(threads)
+    out = {}
+    try:
+        for phase in ("write", "read"):
+            with h5async.trace.Tracer() as tr:
+                t0 = time.perf_counter()
+                if phase == "write":
+                    with h5async.File(path, "w") as f:
+                        f.create_dataset("x", SHAPE, dtype="f8", chunks=CHUNKS,
+                                         **FILTERS)[...] = data
+                else:
+                    with h5async.File(path, "r") as f:
+                        f["x"][...]
+                wall = time.perf_counter() - t0
+            codec = [t["t_end"] - t["t_start"] for t in tr.tasks
+                     if t["op"] in h5async.trace.CODEC_OPS]
+            c = float(sum(codec))
+            r = max(wall - c / threads, 0.0)
+            out[phase] = {"wall_s": wall, "codec_s": c, "chunks": len(codec),
+                          "chunk_median_ms": 1e3 * st.median(codec) if codec else None,
+                          "serial_s": r, "threads": threads,
+                          "predicted_mb_s": {n: [data.nbytes / (r + c / n) / 1e6,
+                                                 data.nbytes / max(r, c / n) / 1e6]
+                                             for n in (1, 2, 4, 8, 16, 32, 64)}}
+    finally:
+        h5async.set_threads(0)
+        if os.path.exists(path):
+            os.remove(path)
+    return out
+
+
 def _threads(text):
     if text:
         return sorted({int(x) for x in text.split(",") if x.strip()})
@@ -156,6 +196,7 @@ def main(argv=None) -> int:
                     acc.extend(x)
             print(f"  round {r + 1}/{args.rounds} done", file=sys.stderr)
         ratio = data.nbytes / os.path.getsize(path)
+        scale = scaling(path, data, async_n)
     finally:
         for p in (npy, path):
             if os.path.exists(p):
@@ -183,6 +224,17 @@ def main(argv=None) -> int:
         sh = row["in_calls"]
         lines.append(f"| {label} | {row['write_mb_s']:.0f} | {row['read_mb_s']:.0f} | {rat} | "
                      f"{'' if sh is None else f'{100 * sh:.1f}%'} |")
+    lines += ["", f"Scaling model, from one traced run with {async_n} codec threads: codec "
+              "time C (the workers' chunk events), serial remainder R = T - C/N (the thread "
+              "that calls HDF5, and the caller); predicted MB/s for n threads between Amdahl "
+              "R + C/n (nothing overlaps R) and the pipeline max(R, C/n) (R fully overlapped):",
+              "", "| phase | T s | C s | R s | " + " | ".join(
+                  f"n={n}" for n in (8, 16, 64)) + " |", "|" + "---|" * 7]
+    for phase, sc in scale.items():
+        pred = sc["predicted_mb_s"]
+        lines.append(f"| {phase} | {sc['wall_s']:.2f} | {sc['codec_s']:.2f} | "
+                     f"{sc['serial_s']:.2f} | " + " | ".join(
+                         f"{pred[n][0]:.0f}-{pred[n][1]:.0f}" for n in (8, 16, 64)) + " |")
     text = "\n".join(lines)
     print(text)
     if args.out:
@@ -191,7 +243,7 @@ def main(argv=None) -> int:
             fh.write(text + "\n")
         with open(os.path.join(args.out, "compression.json"), "w") as fh:
             json.dump({"rows": rows, "nbytes": data.nbytes, "ratio": ratio, "cores": cores,
-                       "rounds": args.rounds}, fh, indent=1)
+                       "rounds": args.rounds, "scaling": scale}, fh, indent=1)
         try:
             from benchmarks import plots
         except ImportError:

@@ -21,7 +21,9 @@ length ("loop") is reported too: it is in every figure.
 
 `--callgrind` also counts instructions per call under valgrind (one child
 per variant, the loops bracketed by os.getppid() calls on which callgrind
-dumps its counters): these counts do not depend on the machine's load.
+dumps its counters; glibc told to use vector loops for memset/memcpy, whose
+`rep stos` valgrind would count byte by byte): these counts do not depend
+on the machine's load.
 
     python -m benchmarks.smallcalls [--h5py-path build/h5py-system] [--out DIR]
         [--rounds 5] [--n 5000] [--callgrind] [--h5async-path DIR=label ...]
@@ -195,11 +197,20 @@ def _env():
     return env
 
 
+# Under callgrind glibc's memset and memcpy use vector loops rather than
+# `rep stos`/`rep movs`, which valgrind counts one instruction per byte.
+GLIBC_VECTOR = ("glibc.cpu.x86_rep_stosb_threshold=0x7fffffff:"
+                "glibc.cpu.x86_rep_movsb_threshold=0x7fffffff")
+
+
 def _run_child(kind, path, args, extra=(), prefix=()):
     cmd = [*prefix, sys.executable, "-m", "benchmarks.smallcalls", "--child", kind,
            "--child-path", path, "--n", str(args.n), "--reps", str(args.reps),
            "--tmpdir", args.tmpdir, *extra]
-    out = subprocess.run(cmd, env=_env(), cwd=str(ROOT), capture_output=True, text=True,
+    env = _env()
+    if prefix:
+        env["GLIBC_TUNABLES"] = GLIBC_VECTOR
+    out = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True,
                          timeout=1800)
     if out.returncode:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-3000:]}")
