@@ -169,9 +169,12 @@ typedef struct {
     int gzip;                    /* -1: none, else deflate level 0..9 */
     int lzf;                     /* h5py's lzf filter (32000) */
     int track_times;             /* store the object's times (h5py's default: no) */
-    int fill_time;               /* -1: HDF5's default (if set), else H5D_fill_time_t */
-    int scaleoffset;             /* -1: none, else the factor: bits kept (integers,
-                                    0: found by HDF5) or decimal digits (floats) */
+    /* Zero means HDF5's default for each: a zeroed ha_dcpl asks for nothing. */
+    int fill_time_set;           /* fill_time holds an H5D_fill_time_t */
+    int fill_time;
+    int scaleoffset_set;         /* the scale-offset filter, with factor scaleoffset: */
+    int scaleoffset;             /* bits kept (integers, 0: found by HDF5) or decimal
+                                    digits (floats) */
     int shuffle;
     int fletcher32;
     void *fill;                  /* NULL or one element in the dataset's type; owned */

@@ -18,7 +18,7 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     /* h5py writes no timestamps unless asked, so identical data gives
      * identical files. */
     herr_t rc = H5Pset_obj_track_times(dcpl, d->track_times != 0);
-    if (rc >= 0 && d->fill_time >= 0)
+    if (rc >= 0 && d->fill_time_set)
         rc = H5Pset_fill_time(dcpl, (H5D_fill_time_t)d->fill_time);
     if (rc >= 0 && d->chunked) {
         hsize_t chunk[HA_MAX_RANK];
@@ -27,7 +27,7 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
         rc = H5Pset_chunk(dcpl, t->extent.rank, chunk);
     }
     /* Filter order as h5py: scale-offset, shuffle, deflate, checksum last. */
-    if (rc >= 0 && d->scaleoffset >= 0)
+    if (rc >= 0 && d->scaleoffset_set)
         rc = H5Pset_scaleoffset(dcpl, H5Tget_class(ftype) == H5T_FLOAT ? H5Z_SO_FLOAT_DSCALE
                                                                       : H5Z_SO_INT,
                                 d->scaleoffset);
@@ -229,8 +229,6 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
 {
     memset(d, 0, sizeof *d);
     d->gzip = -1;
-    d->scaleoffset = -1;
-    d->fill_time = -1;
     hid_t dcpl = H5Dget_create_plist(did);
     if (dcpl < 0)
         return -1;
@@ -259,13 +257,13 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
         else if (f == HA_FILTER_LZF)
             d->lzf = 1;
         else if (f == H5Z_FILTER_SCALEOFFSET && ncd >= 2)
-            d->scaleoffset = (int)cd[1];
+            d->scaleoffset_set = 1, d->scaleoffset = (int)cd[1];
         else if (f == H5Z_FILTER_FLETCHER32)
             d->fletcher32 = 1;
     }
     H5D_fill_time_t ft;
     if (H5Pget_fill_time(dcpl, &ft) >= 0)
-        d->fill_time = (int)ft;
+        d->fill_time_set = 1, d->fill_time = (int)ft;
     hbool_t times;
     if (H5Pget_obj_track_times(dcpl, &times) >= 0)
         d->track_times = times != 0;

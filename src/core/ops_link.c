@@ -170,12 +170,31 @@ static herr_t visit_cb(hid_t o, const char *name, const H5O_info_t *info, void *
     return ha_namelist_add(data, name) < 0 ? -1 : 0;
 }
 
+#if H5_VERSION_GE(1, 12, 0)
+static herr_t link_cb(hid_t g, const char *name, const H5L_info2_t *info, void *data)
+#else
+static herr_t link_cb(hid_t g, const char *name, const H5L_info_t *info, void *data)
+#endif
+{
+    (void)g;
+    (void)info;
+    return ha_namelist_add(data, name) < 0 ? -1 : 0;
+}
+
 int ha_op_visit(ha_task *t)
 {
     hid_t loc = ha_op_need(t, t->obj);
     if (loc < 0)
         return -1;
     ha_namelist l = {0};
+    if (t->ival) { /* every link once, whatever it points at (H5Lvisit) */
+#if H5_VERSION_GE(1, 12, 0)
+        herr_t rc = H5Lvisit2(loc, H5_INDEX_NAME, H5_ITER_INC, link_cb, &l);
+#else
+        herr_t rc = H5Lvisit(loc, H5_INDEX_NAME, H5_ITER_INC, link_cb, &l);
+#endif
+        return ha_namelist_take(t, &l, rc);
+    }
 #if H5_VERSION_GE(1, 12, 0)
     herr_t rc = H5Ovisit3(loc, H5_INDEX_NAME, H5_ITER_INC, visit_cb, &l, H5O_INFO_BASIC);
 #else

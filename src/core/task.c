@@ -11,8 +11,6 @@ ha_task *ha_task_new(ha_opkind op)
     t->refcount = 1;
     t->op = op;
     t->dcpl.gzip = -1;
-    t->dcpl.scaleoffset = -1;
-    t->dcpl.fill_time = -1;
     t->fopt.libver_lo = t->fopt.libver_hi = -1;
     return t;
 }

@@ -47,7 +47,8 @@ typedef enum {
     HA_OP_LINK_INFO,        /* result.ival = link class; names = value(s) */
     HA_OP_LINK_MOVE,        /* name -> name2 (both under obj) */
     HA_OP_OBJ_COPY,         /* name under obj -> name2 under obj2; ival flags */
-    HA_OP_VISIT,            /* result.names = every object's path under obj */
+    HA_OP_VISIT,            /* result.names = every object's path under obj; with
+                               ival, every link's once (H5Lvisit) */
     HA_OP_LIBVERSION,       /* result.ival = major*1000000 + minor*1000 + release */
     HA_OP_OBJ_REF,          /* result.token[0] = an object reference to obj */
     HA_OP_REF_OPEN,         /* open the object reference ival points at, in obj's

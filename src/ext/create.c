@@ -118,13 +118,12 @@ typedef struct {
 
 static int truthy(PyObject *o) { return o && o != Py_None && PyObject_IsTrue(o) == 1; }
 
-/* h5py's scaleoffset= into d->scaleoffset (-1: none), with h5py's checks:
+/* h5py's scaleoffset= into d->scaleoffset(_set), with h5py's checks:
  * for integers the bits kept (True: 0, HDF5 finds them), for floats the
  * decimal digits (an int); nothing else, and not with fletcher32. */
 static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_args *a,
                              ha_dcpl *d)
 {
-    d->scaleoffset = -1;
     if (so == Py_None)
         return 0;
     PyObject *zero = PyLong_FromLong(0);
@@ -154,6 +153,7 @@ static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_ar
                         "fletcher32 cannot be used with potentially lossy scale/offset filter");
         return -1;
     }
+    d->scaleoffset_set = 1;
     d->scaleoffset = so == Py_True ? 0 : (int)v; /* True: H5Z_SO_INT_MINBITS_DEFAULT */
     return 0;
 }
@@ -164,12 +164,11 @@ static int parse_scaleoffset(PyObject *so, PyArray_Descr *dtype, const create_ar
 static int parse_times(PyObject *fill_time, PyObject *track_times, ha_dcpl *d)
 {
     static const char *names[] = {"alloc", "never", "ifset"}; /* 0, 1, 2 as HDF5's */
-    d->fill_time = -1;
     if (fill_time != Py_None) {
         for (int i = 0; i < 3 && PyUnicode_Check(fill_time); i++)
             if (!PyUnicode_CompareWithASCIIString(fill_time, names[i]))
-                d->fill_time = i;
-        if (d->fill_time < 0) {
+                d->fill_time_set = 1, d->fill_time = i;
+        if (!d->fill_time_set) {
             PyErr_Format(PyExc_ValueError, "fill_time must be one of the following choices: "
                          "'alloc', 'never' or 'ifset', but it is %S.", fill_time);
             return -1;
@@ -220,7 +219,7 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
     }
     d->shuffle = truthy(a->shuffle);
     d->fletcher32 = truthy(a->fletcher32);
-    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32 || d->scaleoffset >= 0;
+    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32 || d->scaleoffset_set;
     int want = a->chunks == Py_True ||
                (a->chunks == Py_None && (a->maxshape != Py_None || filters));
     int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;

@@ -156,12 +156,22 @@ static PyObject *copy(ObjectID *self, PyObject *args, PyObject *kw)
     return finish(self, t, core_es);
 }
 
-static PyObject *visit_names(ObjectID *self, PyObject *unused)
+static PyObject *visit_names(ObjectID *self, PyObject *args, PyObject *kw)
 {
-    (void)unused;
-    ha_task *t = ha_ask(self, HA_OP_VISIT, NULL);
-    if (!t)
+    static char *kwlist[] = {"links", NULL};
+    int links = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:visit_names", kwlist, &links))
         return NULL;
+    ha_state *st = ha_state_of((PyObject *)self);
+    ha_task *t = NULL;
+    if (ha_oid_check(st, self) < 0 || !(t = ha_new_task(HA_OP_VISIT)))
+        return NULL;
+    t->obj = ha_handle_ref(self->h);
+    t->ival = links;
+    if (ha_run_sync(st, t) < 0) {
+        ha_task_unref(t);
+        return NULL;
+    }
     PyObject *r = ha_names_list(t);
     ha_task_unref(t);
     return r;
@@ -188,8 +198,9 @@ PyMethodDef ha_link_methods[] = {
      "copy($self, /, source, dest, name, flags=0, es=h5async._h5async.DEFAULT)\n--\n\n"
      "Queue copying object `source` (a path here) into group `dest` (an ObjectID) as `name`\n"
      "(None: the source's own name); `flags` ors h5py's copy options."},
-    {"visit_names", (PyCFunction)visit_names, METH_NOARGS,
-     "visit_names($self, /)\n--\n\n"
-     "The paths of every object below, relative to it.  Waits for its own walk."},
+    {"visit_names", (PyCFunction)(void (*)(void))visit_names, METH_VARARGS | METH_KEYWORDS,
+     "visit_names($self, /, links=False)\n--\n\n"
+     "The paths of every object below, relative to it; with links=True, of every link\n"
+     "once, whatever it points at (h5py's visit_links).  Waits for its own walk."},
     {NULL, NULL, 0, NULL},
 };

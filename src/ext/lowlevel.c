@@ -323,7 +323,7 @@ static PyObject *get_create_plist(ObjectID *self, PyObject *unused)
         return NULL;
     /* a dataset's fill time from its cached creation properties (IFSET,
      * HDF5's default, when unset) */
-    long fill_time = self->kind == HA_OBJ_DATASET && self->dcpl.fill_time >= 0
+    long fill_time = self->kind == HA_OBJ_DATASET && self->dcpl.fill_time_set
                          ? self->dcpl.fill_time : 2;
     PyObject *r = PyObject_CallFunction(make, "slll", kinds[self->kind], flags & 0xff,
                                         (flags >> 8) & 0xff, fill_time);

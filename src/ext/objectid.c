@@ -328,7 +328,7 @@ static PyObject *get_dset(ObjectID *o, void *which)
     case 9:
         return PyBool_FromLong(o->dcpl.fletcher32);
     case 11:
-        return o->dcpl.scaleoffset >= 0 ? PyLong_FromLong(o->dcpl.scaleoffset) : Py_NewRef(Py_None);
+        return o->dcpl.scaleoffset_set ? PyLong_FromLong(o->dcpl.scaleoffset) : Py_NewRef(Py_None);
     }
     Py_RETURN_NONE;
 }

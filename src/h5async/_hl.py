@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Coroutine, Iterator, MutableMapping
+from collections.abc import (Callable, Coroutine, ItemsView, Iterator, KeysView, Mapping,
+                             MutableMapping, ValuesView)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -58,6 +59,10 @@ class SoftLink:
 
     def __init__(self, path: str) -> None:
         self.path = str(path)
+
+    @property
+    def _path(self) -> str:  # h5py's attribute, which some callers read
+        return self.path
 
     def __repr__(self) -> str:
         return f'<SoftLink to "{self.path}">'
@@ -165,7 +170,63 @@ class HLObject:
         return self._id.valid
 
 
-class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
+class KeysViewHDF5(KeysView[str]):
+    """keys() of a group or attributes, as h5py's: reversible, and shown as
+    its list."""
+
+    _mapping: Mapping[str, Any]
+
+    def __str__(self) -> str:
+        return "<KeysViewHDF5 {}>".format(list(self))
+
+    __repr__ = __str__
+
+    def __reversed__(self) -> Iterator[str]:
+        yield from reversed(list(self._mapping))
+
+
+class ValuesViewHDF5(ValuesView[Any]):
+    """values(), reversible as h5py's."""
+
+    _mapping: Mapping[str, Any]
+
+    def __reversed__(self) -> Iterator[Any]:
+        for key in reversed(list(self._mapping)):
+            yield self._mapping[key]
+
+
+class ItemsViewHDF5(ItemsView[str, Any]):
+    """items(), reversible as h5py's."""
+
+    _mapping: Mapping[str, Any]
+
+    def __reversed__(self) -> Iterator[tuple[str, Any]]:
+        for key in reversed(list(self._mapping)):
+            yield key, self._mapping[key]
+
+
+class _MappingHDF5(Mapping[str, Any]):
+    """h5py's mapping extras for groups and attributes: reversible views,
+    reversed(), and IPython's key completions."""
+
+    def keys(self) -> KeysViewHDF5:
+        return KeysViewHDF5(self)
+
+    def values(self) -> ValuesViewHDF5:
+        return ValuesViewHDF5(self)
+
+    def items(self) -> ItemsViewHDF5:
+        return ItemsViewHDF5(self)
+
+    def __reversed__(self) -> Iterator[str]:
+        """The names, last first.  Waits for the listing."""
+        return reversed(list(self))
+
+    def _ipython_key_completions_(self) -> list[str]:
+        return sorted(self)
+
+
+class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
     """An HDF5 group: a dictionary of links to groups and datasets."""
 
     def create_group(self, name: str, track_order: bool | None = None,
@@ -337,6 +398,26 @@ class Group(HLObject, MutableMapping[str, "Group | Dataset"]):
         return, the first non-None return.  Waits for the listing."""
         for name in self._id.visit_names():
             ret = func(name, self[name])
+            if ret is not None:
+                return ret
+        return None
+
+    def visit_links(self, func: Callable[[str], _R | None]) -> _R | None:
+        """Call func(name) for every link below, each once whatever it points
+        at (soft and external links are not followed), in name order; stop
+        at, and return, the first non-None return.  Waits for the listing."""
+        for name in self._id.visit_names(links=True):
+            ret = func(name)
+            if ret is not None:
+                return ret
+        return None
+
+    def visititems_links(self, func: Callable[[str, Any], _R | None]) -> _R | None:
+        """Call func(name, link) for every link below (a HardLink, SoftLink
+        or ExternalLink, as get(name, getlink=True) gives it); stop at, and
+        return, the first non-None return.  Waits for the listing."""
+        for name in self._id.visit_names(links=True):
+            ret = func(name, self.get(name, getlink=True))
             if ret is not None:
                 return ret
         return None
@@ -782,6 +863,11 @@ class Dataset(HLObject):
         self._id.resize(size, axis, es=es)
 
     def __len__(self) -> int:
+        return self.len()
+
+    def len(self) -> int:
+        """The length of the first axis (h5py's len(), for lengths past what
+        len() may return on 32-bit systems); TypeError for a scalar."""
         shape = self.shape
         if not shape:
             raise TypeError("Attempt to take len() of scalar dataset")
@@ -982,7 +1068,7 @@ class AttrInfo:
         return f"<attribute {self.name!r}: {self.dtype}, shape {self.shape}>"
 
 
-class AttributeManager(MutableMapping[str, Any]):
+class AttributeManager(_MappingHDF5, MutableMapping[str, Any]):
     """Attributes of an object, as a dictionary.  Setting one is queued on
     the file's default event set; reading one waits for its own read."""
 
