@@ -165,6 +165,7 @@ static int read_vlen(ha_task *t, hid_t did, xfer *x)
     if (!buf)
         return -1;
     if (H5Dread(did, x->mtype, x->mspace, x->fspace, x->dxpl, buf) < 0) {
+        ha_op_fail(t); /* HDF5's error stack now: the reclaim call clears it */
         ha_vlen_reclaim(x->mtype, x->mspace, buf); /* what HDF5 allocated before failing */
         return -1;
     }

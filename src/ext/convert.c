@@ -160,9 +160,8 @@ static int stage_sequence(stager *st, const ha_type *t, const char *src, char *d
         PyObject *item = ha_slot_get((void *const *)src);
         if (!bd || (!st->seqs && !(st->seqs = PyList_New(0))))
             return -1;
-        Py_INCREF(bd);
-        seq = (PyArrayObject *)PyArray_FromAny(item ? item : Py_None, bd, 0, 1,
-                                               NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+        /* as HDF5 converts h5py's items: numbers of another dtype clamped */
+        seq = ha_array_clamped(item ? item : Py_None, bd, 1);
         if (!seq)
             return -1;
         int rc = PyList_Append(st->seqs, (PyObject *)seq);

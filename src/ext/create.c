@@ -331,60 +331,22 @@ static int check_storage(const ha_extent *e, const ha_dcpl *d, size_t typesize)
     return 0;
 }
 
-/*
- * h5py hands HDF5 the fill value in its own dtype, and HDF5 converts it,
- * clamping an integer that does not fit (300 into int8 is 127).  The fill
- * value is cached here in the dataset's dtype, so the clamp is done here,
- * the same way, before numpy's cast (which would wrap).
- */
-static PyArrayObject *clamped_fill(PyObject *fill, PyArray_Descr *dtype)
-{
-    if (dtype->kind != 'i' && dtype->kind != 'u') {
-        Py_INCREF(dtype);
-        return (PyArrayObject *)PyArray_FromAny(fill, dtype, 0, 0, NPY_ARRAY_CARRAY, NULL);
-    }
-    PyArrayObject *own = (PyArrayObject *)PyArray_FromAny(fill, NULL, 0, 0, NPY_ARRAY_CARRAY, NULL);
-    if (own && ha_write_keeps_dtype((PyObject *)own, dtype)) {
-        int bits = 8 * (int)PyDataType_ELSIZE(dtype);
-        PyObject *one = PyLong_FromLong(1), *nbits = PyLong_FromLong(bits - (dtype->kind == 'i'));
-        PyObject *top = one && nbits ? PyNumber_Lshift(one, nbits) : NULL; /* 2**bits or 2**(bits-1) */
-        PyObject *max = top ? PyNumber_Subtract(top, one) : NULL;
-        PyObject *min = !top ? NULL : dtype->kind == 'i' ? PyNumber_Negative(top) : PyLong_FromLong(0);
-        PyObject *c = min && max ? PyArray_Clip(own, min, max, NULL) : NULL;
-        Py_XDECREF(one);
-        Py_XDECREF(nbits);
-        Py_XDECREF(top);
-        Py_XDECREF(max);
-        Py_XDECREF(min);
-        Py_SETREF(own, (PyArrayObject *)c);
-    }
-    if (!own)
-        return NULL;
-    Py_INCREF(dtype);
-    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny((PyObject *)own, dtype, 0, 0,
-                                                        NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
-    Py_DECREF(own);
-    return a;
-}
-
 /* One element of `type`, in HDF5's layout, staged from `fill` (with the
  * strings or sequences it holds in the same block). */
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
-    if (ha_type_has_objects(type) && type->cls != HA_T_VLSTR) {
-        /* h5py refuses these or writes them wrong, and reading such a fill
-         * value back crashes h5py 3.16 (a double free, a heap overrun) */
-        PyErr_SetString(PyExc_TypeError, "fillvalue is supported for variable-length strings, "
-                        "not for dtypes holding sequences or references");
-        return NULL;
-    }
-    PyArrayObject *a = clamped_fill(fill, dtype);
+    PyArrayObject *a = ha_array_clamped(fill, dtype, 0);
     if (!a)
         return NULL;
     void *buf = NULL;
     size_t nbytes;
     if (PyArray_SIZE(a) != 1)
         PyErr_SetString(PyExc_ValueError, "fillvalue must be a single value");
+    else if (ha_type_has_objects(type) && type->cls != HA_T_VLSTR)
+        /* h5py refuses these or writes them wrong, and reading such a fill
+         * value back crashes h5py 3.16 (a double free, a heap overrun) */
+        PyErr_SetString(PyExc_TypeError, "fillvalue is supported for variable-length strings, "
+                        "not for dtypes holding sequences or references");
     else
         buf = ha_stage_array(a, type, &nbytes);
     Py_DECREF(a);

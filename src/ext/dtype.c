@@ -564,3 +564,36 @@ static PyObject *module_attr(const char *name)
 
 PyObject *ha_reference_type(void) { return module_attr("Reference"); }
 PyObject *ha_regionref_type(void) { return module_attr("RegionReference"); }
+
+PyArrayObject *ha_array_clamped(PyObject *value, PyArray_Descr *dtype, int maxdepth)
+{
+    if (dtype->kind != 'i' && dtype->kind != 'u') {
+        Py_INCREF(dtype);
+        return (PyArrayObject *)PyArray_FromAny(value, dtype, 0, maxdepth,
+                                                NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+    }
+    PyArrayObject *own = (PyArrayObject *)PyArray_FromAny(value, NULL, 0, maxdepth,
+                                                          NPY_ARRAY_CARRAY, NULL);
+    if (own && ha_write_keeps_dtype((PyObject *)own, dtype)) {
+        int bits = 8 * (int)PyDataType_ELSIZE(dtype);
+        PyObject *one = PyLong_FromLong(1), *nbits = PyLong_FromLong(bits - (dtype->kind == 'i'));
+        PyObject *top = one && nbits ? PyNumber_Lshift(one, nbits) : NULL; /* 2**bits or 2**(bits-1) */
+        PyObject *max = top ? PyNumber_Subtract(top, one) : NULL;
+        PyObject *min = !top ? NULL : dtype->kind == 'i' ? PyNumber_Negative(top) : PyLong_FromLong(0);
+        PyObject *c = min && max ? PyArray_Clip(own, min, max, NULL) : NULL;
+        Py_XDECREF(one);
+        Py_XDECREF(nbits);
+        Py_XDECREF(top);
+        Py_XDECREF(max);
+        Py_XDECREF(min);
+        Py_SETREF(own, (PyArrayObject *)c);
+    }
+    if (!own)
+        return NULL;
+    Py_INCREF(dtype);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny((PyObject *)own, dtype, 0, maxdepth,
+                                                        NPY_ARRAY_CARRAY | NPY_ARRAY_FORCECAST, NULL);
+    Py_DECREF(own);
+    return a;
+}
+

@@ -28,6 +28,16 @@ PyArray_Descr *ha_write_descr(PyObject *value, PyArray_Descr *dtype);
 int ha_write_keeps_dtype(PyObject *value, PyArray_Descr *dtype);
 
 /*
+ * `value` as an array of `dtype` (new reference; `maxdepth` as
+ * PyArray_FromAny's, 0 for any), converted as HDF5 converts a numpy array
+ * of another numeric dtype: an integer that does not fit is clamped (300
+ * into uint8 is 255), where numpy's cast would wrap it (to 44).  For
+ * values h5py hands HDF5 in their own dtype but h5async converts itself:
+ * fill values, the items of variable-length sequences.
+ */
+PyArrayObject *ha_array_clamped(PyObject *value, PyArray_Descr *dtype, int maxdepth);
+
+/*
  * The array h5py would store for `value` given without a dtype (new
  * reference, or NULL with TypeError): str and bytes, and lists of them,
  * become variable-length strings (UTF-8 for str); numpy text arrays and

@@ -10,6 +10,7 @@ regression here crashes); both must exit the same way and print the same
 thing.  What h5async does differently from h5py is kept as a test marked
 ``xfail(strict=True)``.
 """
+import os
 import subprocess
 import sys
 import textwrap
@@ -322,10 +323,6 @@ def test_string_fill_values(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="reading an unallocated chunk of a vlen string dataset with "
-                                       "a fill value from a read-only file fails in HDF5 (no write "
-                                       "intent on file): h5py raises OSError with HDF5's message, "
-                                       "h5async RuntimeError('... (HDF5 call failed)')")
 def test_fill_of_unallocated_string_chunk_read_only(tmp_path):
     same_as_h5py("""
         F = f = lib.File(sys.argv[1], "w")
@@ -338,9 +335,6 @@ def test_fill_of_unallocated_string_chunk_read_only(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="a fillvalue for a sequence dtype raises TypeError "
-                                       "(refused up front); h5py raises ValueError (no conversion "
-                                       "path)")
 def test_sequence_fillvalue_refused_as_h5py(tmp_path):
     same_as_h5py("""
         F = f = lib.File(sys.argv[1], "w")
@@ -465,6 +459,8 @@ print(rss_kib() - before)
 """
 
 
+@pytest.mark.skipif(bool(os.environ.get("H5ASYNC_SANITIZED")),
+                    reason="ASan keeps freed memory in quarantine: growth means nothing there")
 def test_reading_sequences_does_not_grow(tmp_path):
     """300 reads (sync, async, field, attribute) of 200 rows holding
     sequences and strings (~70 KB each) and 300 refused writes: a leak of
@@ -476,10 +472,6 @@ def test_reading_sequences_does_not_grow(tmp_path):
     assert int(proc.stdout) < 4096, f"grew by {proc.stdout.strip()} KiB"
 
 
-@pytest.mark.xfail(strict=True, reason="items of another numeric dtype than a sequence's base are "
-                                       "cast by numpy (wrapping: 2**40 -> 0, 300 -> 44 in u1, 1e10 "
-                                       "-> 0 in i2); h5py converts them through HDF5, which clamps "
-                                       "(2147483647, 255, 32767)")
 def test_sequence_items_of_another_dtype_clamp_as_h5py(tmp_path):
     same_as_h5py("""
         import warnings
