@@ -64,6 +64,28 @@ static PyArray_Descr *lookup_descr(lookups *l, const ha_type *t)
     return (PyArray_Descr *)d;
 }
 
+/* The dtype a sequence's items read as: the base's without its metadata
+ * (as h5py: an enum's items are plain integers, a sequence's plain
+ * objects); borrowed from the cache, keyed by the node's address + 1. */
+static PyArray_Descr *lookup_item_descr(lookups *l, const ha_type *t)
+{
+    PyArray_Descr *d = lookup_descr(l, t);
+    if (!d || !PyDataType_METADATA(d) || PyDataType_HASFIELDS(d) || PyDataType_HASSUBARRAY(d))
+        return d;
+    PyObject *key = PyLong_FromVoidPtr((char *)t + 1);
+    PyObject *plain = key ? PyDict_GetItemWithError(l->bases, key) : NULL;
+    if (key && !plain && !PyErr_Occurred()) {
+        PyObject *str = PyObject_GetAttrString((PyObject *)d, "str");
+        PyArray_Descr *p = NULL;
+        if (str && PyArray_DescrConverter(str, &p) && PyDict_SetItem(l->bases, key, (PyObject *)p) == 0)
+            plain = (PyObject *)p;
+        Py_XDECREF(p); /* the dict holds it */
+        Py_XDECREF(str);
+    }
+    Py_XDECREF(key);
+    return (PyArray_Descr *)plain;
+}
+
 static void lookups_clear(lookups *l)
 {
     Py_CLEAR(l->reftype);
@@ -346,7 +368,7 @@ static void fill(filler *st, const ha_type *t, const char *src, char *dst, size_
             hvl_like v;
             memcpy(&v, src, sizeof v);
             npy_intp len = (npy_intp)v.len;
-            PyArray_Descr *bd = st->failed ? NULL : lookup_descr(&st->l, t->base);
+            PyArray_Descr *bd = st->failed ? NULL : lookup_item_descr(&st->l, t->base);
             if (bd) {
                 Py_INCREF(bd);
                 o = PyArray_NewFromDescr(&PyArray_Type, bd, 1, &len, NULL, NULL, 0, NULL);

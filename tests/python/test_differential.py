@@ -890,9 +890,6 @@ def test_write_direct_integer_source_sel_of_sequences(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="the items of a sequence read back with the base dtype's "
-                                       "own metadata (enum, vlen, opaque, ref); h5py gives them the "
-                                       "plain dtype (check_enum_dtype(item.dtype) is None)")
 def test_sequence_items_keep_base_metadata(tmp_path):
     _same_as_h5py("""
         enum = lib.enum_dtype({"A": 1, "B": 2}, basetype="u1")
