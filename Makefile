@@ -5,16 +5,20 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.h5async-setup
-DEBS    := libhdf5-dev hdf5-tools pkg-config zlib1g-dev libdeflate-dev liblzf-dev
+DEBS    := libhdf5-dev hdf5-tools pkg-config zlib1g-dev libdeflate-dev liblzf-dev \
+           libzstd-dev liblz4-dev libblosc-dev
 # Debian's 'hdf5' may point at the parallel flavour: ask for the serial one first.
 HDF5_PC := $(shell pkg-config --exists hdf5-serial 2>/dev/null && echo hdf5-serial || echo hdf5)
 CFLAGS_HDF5 = $(shell pkg-config --cflags $(HDF5_PC))
 LIBS_HDF5   = $(shell pkg-config --libs $(HDF5_PC))
 # The chunk pipeline's codecs, as meson.build picks them; evaluated when
 # used, so after `make debs` has installed them.
-CODEC_PCS    = $(shell for p in libdeflate liblzf; do pkg-config --exists $$p && echo $$p; done)
+CODEC_PCS    = $(shell for p in libdeflate liblzf libzstd liblz4 blosc; do pkg-config --exists $$p && echo $$p; done)
 CFLAGS_CODEC = $(if $(filter libdeflate,$(CODEC_PCS)),-DHA_HAVE_LIBDEFLATE) \
                $(if $(filter liblzf,$(CODEC_PCS)),-DHA_HAVE_LZF) \
+               $(if $(filter libzstd,$(CODEC_PCS)),-DHA_HAVE_ZSTD) \
+               $(if $(filter liblz4,$(CODEC_PCS)),-DHA_HAVE_LZ4) \
+               $(if $(filter blosc,$(CODEC_PCS)),-DHA_HAVE_BLOSC) \
                $(if $(CODEC_PCS),$(shell pkg-config --cflags $(CODEC_PCS)))
 LIBS_CODEC   = $(if $(CODEC_PCS),$(shell pkg-config --libs $(CODEC_PCS))) -lz
 CORE_SRC := $(wildcard src/core/*.c)

@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "h5desc.h"
 #include "h5lzf.h"
+#include "h5plugins.h"
 #include "ops.h"
 
 #define HAVE_DIRECT_CHUNK H5_VERSION_GE(1, 10, 3)
@@ -209,6 +210,7 @@ static int block_of(const ha_task *t, const info *in, const hsize_t *dims, geom 
 static info *qualify(ha_task *t, ha_handle *h, hid_t did, geom *g)
 {
     ha_h5lzf_register(); /* for HDF5's path too, whether or not we take it */
+    ha_h5plugins_register();
     if (!HAVE_DIRECT_CHUNK || ha_codec_threads() <= 1 || t->collective ||
         ha_type_has_objects(t->type) || ha_type_has_vlen(t->type))
         return NULL;

@@ -168,6 +168,9 @@ typedef struct {
     uint64_t chunk[HA_MAX_RANK];
     int gzip;                    /* -1: none, else deflate level 0..9 */
     int lzf;                     /* h5py's lzf filter (32000) */
+    int filter_id;               /* 0, or a plugin filter by id (compression=<id>) */
+    int filter_ncd;              /* with its cd_values */
+    unsigned filter_cd[8];
     int track_times;             /* store the object's times (h5py's default: no) */
     /* Zero means HDF5's default for each: a zeroed ha_dcpl asks for nothing. */
     int fill_time_set;           /* fill_time holds an H5D_fill_time_t */

@@ -9,7 +9,17 @@
  *    at the end left in place; nothing to do for 1-byte elements or a
  *    single element;
  *  - fletcher32: the data, then its checksum as 4 little-endian bytes;
- *  - lzf (h5py's filter 32000): a bare liblzf stream, no header.
+ *  - lzf (h5py's filter 32000): a bare liblzf stream, no header;
+ *  - zstd (32015): one Zstandard frame, level cd[0] (default 3);
+ *  - lz4 (32004): the original size (8 bytes, big-endian), the block size
+ *    (4 bytes, big-endian: cd[0], default 1 GiB, at most the chunk), then
+ *    per block its stored size (4 bytes, big-endian) and the block, an LZ4
+ *    block if that is smaller, else the raw bytes (a stored size equal to
+ *    the block's size means raw);
+ *  - blosc (32001): one Blosc frame; cd[2] the type size, cd[4] the level,
+ *    cd[5] the shuffle (0 none, 1 byte, 2 bit), cd[6] the compressor code,
+ *    as PyTables' and hdf5plugin's filter record them.  Like theirs, the
+ *    optional filter is skipped for a chunk it cannot shrink.
  */
 #include "filters.h"
 
@@ -24,6 +34,15 @@
 #ifdef HA_HAVE_LZF
 #include <lzf.h>
 #endif
+#ifdef HA_HAVE_ZSTD
+#include <zstd.h>
+#endif
+#ifdef HA_HAVE_LZ4
+#include <lz4.h>
+#endif
+#ifdef HA_HAVE_BLOSC
+#include <blosc.h>
+#endif
 
 struct ha_codec_ctx {
     ha_buf a, b;        /* the pipeline's intermediate results */
@@ -32,6 +51,10 @@ struct ha_codec_ctx {
     struct libdeflate_compressor *comp;
     int comp_level;
     struct libdeflate_decompressor *decomp;
+#endif
+#ifdef HA_HAVE_ZSTD
+    ZSTD_CCtx *zc;
+    ZSTD_DCtx *zd;
 #endif
 };
 
@@ -44,6 +67,18 @@ int ha_filter_known(int id)
         return 1;
 #ifdef HA_HAVE_LZF
     case HA_FILTER_LZF:
+        return 1;
+#endif
+#ifdef HA_HAVE_ZSTD
+    case HA_FILTER_ZSTD:
+        return 1;
+#endif
+#ifdef HA_HAVE_LZ4
+    case HA_FILTER_LZ4:
+        return 1;
+#endif
+#ifdef HA_HAVE_BLOSC
+    case HA_FILTER_BLOSC:
         return 1;
 #endif
     default:
@@ -82,6 +117,10 @@ void ha_codec_ctx_free(ha_codec_ctx *c)
 #ifdef HA_HAVE_LIBDEFLATE
     libdeflate_free_compressor(c->comp);
     libdeflate_free_decompressor(c->decomp);
+#endif
+#ifdef HA_HAVE_ZSTD
+    ZSTD_freeCCtx(c->zc);
+    ZSTD_freeDCtx(c->zd);
 #endif
     free(c);
 }
@@ -221,6 +260,253 @@ static int deflate_decode(ha_codec_ctx *c, const void *in, size_t inn, void *out
 #endif
 }
 
+/* ---- the plugin filters: zstd, lz4, blosc ---- */
+
+static int is_plugin(int id)
+{
+    return id == HA_FILTER_ZSTD || id == HA_FILTER_LZ4 || id == HA_FILTER_BLOSC;
+}
+
+#ifdef HA_HAVE_LZ4
+static uint32_t load_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void store_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+#define LZ4_DEFAULT_BLOCK (1u << 30) /* the filter's default: LZ4 blocks stay < 1.9 GB */
+#endif
+
+/* 0, 1 (an optional filter that does not apply), or -1 with *why. */
+static int plugin_encode(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n,
+                         ha_buf *out, size_t *outn, const char **why)
+{
+    (void)c, (void)in, (void)n, (void)out, (void)outn;
+    *why = "out of memory";
+    switch (f->id) {
+#ifdef HA_HAVE_ZSTD
+    case HA_FILTER_ZSTD: {
+        /* cd_values hold an unsigned int: a negative level comes back. */
+        int level = f->ncd ? (int)f->cd[0] : ZSTD_CLEVEL_DEFAULT;
+        if (level < ZSTD_minCLevel())
+            level = ZSTD_minCLevel();
+        if (level > ZSTD_maxCLevel())
+            level = ZSTD_maxCLevel();
+        if (!c->zc && !(c->zc = ZSTD_createCCtx()))
+            return -1;
+        size_t bound = ZSTD_compressBound(n);
+        if (ha_buf_reserve(out, bound) < 0)
+            return -1;
+        size_t r = ZSTD_compressCCtx(c->zc, out->p, bound, in, n, level);
+        if (ZSTD_isError(r)) {
+            *why = "zstd compression failed";
+            return -1;
+        }
+        *outn = r;
+        return 0;
+    }
+#endif
+#ifdef HA_HAVE_LZ4
+    case HA_FILTER_LZ4: {
+        if (n > LZ4_MAX_INPUT_SIZE) {
+            *why = "lz4: chunk too large (the filter takes at most 2 GB)";
+            return -1;
+        }
+        size_t bs = f->ncd && f->cd[0] ? f->cd[0] : LZ4_DEFAULT_BLOCK;
+        if (bs > n)
+            bs = n;
+        size_t nb = n ? (n - 1) / bs + 1 : 0;
+        /* A block is stored compressed only when that is smaller. */
+        if (ha_buf_reserve(out, 12 + 4 * nb + n) < 0)
+            return -1;
+        unsigned char *d = out->p;
+        const unsigned char *s = in;
+        store_be32(d, (uint32_t)((uint64_t)n >> 32));
+        store_be32(d + 4, (uint32_t)n);
+        store_be32(d + 8, (uint32_t)bs);
+        size_t pos = 12;
+        for (size_t off = 0; off < n; off += bs) {
+            size_t len = n - off < bs ? n - off : bs;
+            int k = len > 1 ? LZ4_compress_default((const char *)s + off, (char *)d + pos + 4,
+                                                   (int)len, (int)len - 1)
+                            : 0;
+            if (k <= 0) {
+                memcpy(d + pos + 4, s + off, len);
+                k = (int)len;
+            }
+            store_be32(d + pos, (uint32_t)k);
+            pos += 4 + (size_t)k;
+        }
+        *outn = pos;
+        return 0;
+    }
+#endif
+#ifdef HA_HAVE_BLOSC
+    case HA_FILTER_BLOSC: {
+        size_t ts = f->ncd > 2 && f->cd[2] ? f->cd[2] : 1;
+        int level = f->ncd > 4 ? (int)f->cd[4] : 5;
+        int shuffle = f->ncd > 5 ? (int)f->cd[5] : 1;
+        const char *comp = "blosclz";
+        if (f->ncd > 6 && blosc_compcode_to_compname((int)f->cd[6], &comp) < 0) {
+            *why = "blosc: compressor not in this Blosc library";
+            return -1;
+        }
+        if (n > BLOSC_MAX_BUFFERSIZE) {
+            *why = "blosc: chunk too large";
+            return -1;
+        }
+        if (ha_buf_reserve(out, n) < 0)
+            return -1;
+        /* Room for the input's size only: what does not shrink is not
+         * stored through blosc (0), as the filter HDF5 runs does. */
+        int r = blosc_compress_ctx(level, shuffle, ts, n, in, out->p, n, comp, 0, 1);
+        if (r < 0) {
+            *why = "blosc compression failed";
+            return -1;
+        }
+        if (r == 0) {
+            *why = "blosc cannot shrink the chunk";
+            return 1;
+        }
+        *outn = (size_t)r;
+        return 0;
+    }
+#endif
+    default:
+        *why = "unsupported filter";
+        return -1;
+    }
+}
+
+int ha_filter_decoded_size(int id, const void *in, size_t n, size_t *size)
+{
+    (void)in, (void)n, (void)size;
+    switch (id) {
+#ifdef HA_HAVE_ZSTD
+    case HA_FILTER_ZSTD: {
+        unsigned long long z = ZSTD_getFrameContentSize(in, n);
+        if (z == ZSTD_CONTENTSIZE_UNKNOWN || z == ZSTD_CONTENTSIZE_ERROR || z > SIZE_MAX)
+            return -1;
+        *size = (size_t)z;
+        return 0;
+    }
+#endif
+#ifdef HA_HAVE_LZ4
+    case HA_FILTER_LZ4: {
+        if (n < 12)
+            return -1;
+        const unsigned char *p = in;
+        uint64_t z = (uint64_t)load_be32(p) << 32 | load_be32(p + 4);
+        if (z > SIZE_MAX)
+            return -1;
+        *size = (size_t)z;
+        return 0;
+    }
+#endif
+#ifdef HA_HAVE_BLOSC
+    case HA_FILTER_BLOSC:
+        return n >= BLOSC_MIN_HEADER_LENGTH && blosc_cbuffer_validate(in, n, size) == 0 ? 0 : -1;
+#endif
+    default:
+        return -1;
+    }
+}
+
+/* Exactly `dstn` bytes into `dst`, or -1 with *why. */
+static int plugin_decode(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n,
+                         void *dst, size_t dstn, const char **why)
+{
+    (void)c, (void)in, (void)n, (void)dst, (void)dstn;
+    *why = "out of memory";
+    switch (f->id) {
+#ifdef HA_HAVE_ZSTD
+    case HA_FILTER_ZSTD: {
+        if (!c->zd && !(c->zd = ZSTD_createDCtx()))
+            return -1;
+        size_t r = ZSTD_decompressDCtx(c->zd, dst, dstn, in, n);
+        if (ZSTD_isError(r) || r != dstn) {
+            *why = "zstd decompression failed: corrupt stream";
+            return -1;
+        }
+        return 0;
+    }
+#endif
+#ifdef HA_HAVE_LZ4
+    case HA_FILTER_LZ4: {
+        const unsigned char *p = in;
+        unsigned char *d = dst;
+        size_t orig;
+        *why = "lz4 decompression failed: corrupt stream";
+        if (ha_filter_decoded_size(HA_FILTER_LZ4, in, n, &orig) < 0 || orig != dstn)
+            return -1;
+        size_t bs = load_be32(p + 8), pos = 12;
+        if (bs > orig)
+            bs = orig;
+        if (!bs && orig)
+            return -1;
+        for (size_t done = 0; done < orig;) {
+            size_t len = orig - done < bs ? orig - done : bs;
+            if (n - pos < 4)
+                return -1;
+            size_t k = load_be32(p + pos);
+            pos += 4;
+            if (k > n - pos)
+                return -1;
+            if (k == len)
+                memcpy(d + done, p + pos, len);
+            else if (len > LZ4_MAX_INPUT_SIZE || k > LZ4_MAX_INPUT_SIZE ||
+                     LZ4_decompress_safe((const char *)p + pos, (char *)d + done, (int)k,
+                                         (int)len) != (int)len)
+                return -1;
+            pos += k;
+            done += len;
+        }
+        return pos == n ? 0 : -1;
+    }
+#endif
+#ifdef HA_HAVE_BLOSC
+    case HA_FILTER_BLOSC: {
+        size_t z;
+        *why = "blosc decompression failed: corrupt stream";
+        if (ha_filter_decoded_size(HA_FILTER_BLOSC, in, n, &z) < 0 || z != dstn ||
+            dstn > BLOSC_MAX_BUFFERSIZE)
+            return -1;
+        return blosc_decompress_ctx(in, dst, dstn, 1) == (int)dstn ? 0 : -1;
+    }
+#endif
+    default:
+        *why = "unsupported filter";
+        return -1;
+    }
+}
+
+int ha_filter_encode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n,
+                      ha_buf *out, size_t *outn, const char **why)
+{
+    const char *w = NULL;
+    int rc = is_plugin(f->id) ? plugin_encode(f, c, in, n, out, outn, &w) : -1;
+    if (rc)
+        *why = w ? w : "unsupported filter";
+    return rc;
+}
+
+int ha_filter_decode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n, void *dst,
+                      size_t dstn, const char **why)
+{
+    const char *w = NULL;
+    int rc = is_plugin(f->id) ? plugin_decode(f, c, in, n, dst, dstn, &w) : -1;
+    if (rc)
+        *why = w ? w : "unsupported filter";
+    return rc;
+}
+
 /* ---- the pipeline ---- */
 
 /* A context buffer other than the one `cur` lives in. */
@@ -281,6 +567,14 @@ static int encode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t 
                 return -1;
             }
 #endif
+        } else if (is_plugin(f->id)) {
+            int r = plugin_encode(f, c, cur, curn, dst, &dn, why);
+            if (r == 1 && f->optional) {
+                *mask |= 1u << k;
+                continue;
+            }
+            if (r != 0)
+                return -1;
         } else {
             *why = "unsupported filter";
             return -1;
@@ -371,6 +665,9 @@ static int decode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t 
                 return -1;
             }
 #endif
+        } else if (is_plugin(f->id)) {
+            if (plugin_decode(f, c, cur, curn, to, want, why) < 0)
+                return -1;
         } else {
             *why = "unsupported filter";
             return -1;

@@ -19,6 +19,10 @@
 #define HA_FILTER_SHUFFLE 2
 #define HA_FILTER_FLETCHER32 3
 #define HA_FILTER_LZF 32000
+/* The common plugin filters' registered ids (hdf5plugin's, HDF Group's list). */
+#define HA_FILTER_BLOSC 32001
+#define HA_FILTER_LZ4 32004
+#define HA_FILTER_ZSTD 32015
 
 #define HA_PIPE_MAX_FILTERS 8
 #define HA_FILTER_MAX_CD 8
@@ -80,6 +84,20 @@ int ha_pipe_encode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t
  */
 int ha_pipe_decode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t n,
                    unsigned mask, void *dst, size_t dstn, const char **why);
+
+/*
+ * One plugin filter (zstd, lz4, blosc) on its own, for the filters
+ * registered with HDF5's pipeline (h5plugins.c), which call these with a
+ * context of their own.  Encode: 0, 1 if an optional filter does not
+ * apply (the chunk is stored without it, as the plugin does), or -1 with
+ * *why.  ha_filter_decoded_size reads the size a stored stream decodes to
+ * from its header (0 or -1); decode then fills exactly `dstn` bytes.
+ */
+int ha_filter_encode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n,
+                      ha_buf *out, size_t *outn, const char **why);
+int ha_filter_decoded_size(int id, const void *in, size_t n, size_t *size);
+int ha_filter_decode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n, void *dst,
+                      size_t dstn, const char **why);
 
 /* HDF5's byte shuffle of `n` bytes in elements of `esize` bytes, and back;
  * a tail that is not a whole element is copied as is. */

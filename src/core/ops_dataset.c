@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "filters.h"
 #include "h5lzf.h"
+#include "h5plugins.h"
 #include "ops.h"
 #include "xfercache.h"
 
@@ -38,6 +39,11 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
     if (rc >= 0 && d->lzf) {
         ha_h5lzf_register(); /* its set_local records h5py's cd_values */
         rc = H5Pset_filter(dcpl, HA_FILTER_LZF, H5Z_FLAG_OPTIONAL, 0, NULL);
+    }
+    if (rc >= 0 && d->filter_id) {
+        ha_h5plugins_register(); /* blosc's set_local fills in cd_values[0..3] */
+        rc = H5Pset_filter(dcpl, (H5Z_filter_t)d->filter_id, H5Z_FLAG_OPTIONAL,
+                           (size_t)d->filter_ncd, d->filter_cd);
     }
     if (rc >= 0 && d->fletcher32)
         rc = H5Pset_fletcher32(dcpl);
@@ -261,6 +267,11 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
             d->scaleoffset_set = 1, d->scaleoffset = (int)cd[1];
         else if (f == H5Z_FILTER_FLETCHER32)
             d->fletcher32 = 1;
+        else if (f >= 256 && !d->filter_id) { /* a plugin filter, h5py's 'unknown' */
+            d->filter_id = (int)f;
+            d->filter_ncd = ncd > 8 ? 8 : (int)ncd;
+            memcpy(d->filter_cd, cd, (size_t)d->filter_ncd * sizeof *cd);
+        }
     }
     H5D_fill_time_t ft;
     if (H5Pget_fill_time(dcpl, &ft) >= 0)

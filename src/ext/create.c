@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "dtype.h"
+#include "filters.h"
 #include "selection.h"
 #include "vds.h"
 
@@ -184,11 +185,73 @@ static int parse_times(PyObject *fill_time, PyObject *track_times, ha_dcpl *d)
     return 0;
 }
 
+/* compression=<int> outside gzip's levels 0-9: a filter id, as h5py. */
+static int is_filter_id(PyObject *c)
+{
+    if (!PyLong_Check(c) || PyBool_Check(c))
+        return 0;
+    int overflow = 0;
+    long v = PyLong_AsLongAndOverflow(c, &overflow);
+    return overflow || v < 0 || v > 9;
+}
+
+/* A plugin filter by id with compression_opts as its cd_values, which
+ * make_dcpl hands to H5Pset_filter as h5py does (flagged optional).  Only
+ * the filters this build registers with HDF5 (zstd, lz4, blosc) and lzf. */
+static int parse_filter_id(create_args *a, ha_dcpl *d)
+{
+    int overflow = 0;
+    long id = PyLong_AsLongAndOverflow(a->compression, &overflow);
+    if (overflow || id < 256 || id > 65535 || !ha_filter_known((int)id)) {
+        PyErr_Format(PyExc_ValueError, "Unknown compression filter number: %R", a->compression);
+        return -1;
+    }
+    if (id == HA_FILTER_LZF) {
+        if (a->copts != Py_None) {
+            PyErr_SetString(PyExc_ValueError, "LZF compression filter accepts no options");
+            return -1;
+        }
+        d->lzf = 1;
+        return 0;
+    }
+    d->filter_id = (int)id;
+    if (a->copts == Py_None)
+        return 0;
+    PyObject *seq = PySequence_Fast(a->copts, "compression_opts must be a tuple of integers");
+    if (!seq)
+        return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > (Py_ssize_t)(sizeof d->filter_cd / sizeof d->filter_cd[0])) {
+        Py_DECREF(seq);
+        PyErr_SetString(PyExc_ValueError, "too many compression_opts (at most 8 values)");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = PySequence_Fast_GET_ITEM(seq, i);
+        unsigned long u = PyLong_Check(v) ? PyLong_AsUnsignedLong(v) : (unsigned long)-1;
+        if ((PyErr_Occurred() || !PyLong_Check(v) || u > 0xffffffffUL)) {
+            PyErr_Clear();
+            Py_DECREF(seq);
+            PyErr_Format(PyExc_TypeError,
+                         "compression_opts must be a tuple of unsigned 32-bit integers, not %R",
+                         a->copts);
+            return -1;
+        }
+        d->filter_cd[i] = (unsigned)u;
+    }
+    d->filter_ncd = (int)n;
+    Py_DECREF(seq);
+    return 0;
+}
+
 /* Filters and chunking into `d` for extent `e`; -1 with h5py's errors. */
 static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_dcpl *d)
 {
     d->gzip = -1;
-    if (a->compression != Py_None) {
+    if (is_filter_id(a->compression)) {
+        if (parse_filter_id(a, d) < 0)
+            return -1;
+    } else if (a->compression != Py_None) {
         int level = 4;
         if (PyLong_Check(a->compression)) {
             level = (int)PyLong_AsLong(a->compression);
@@ -219,7 +282,7 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
     }
     d->shuffle = truthy(a->shuffle);
     d->fletcher32 = truthy(a->fletcher32);
-    int filters = d->gzip >= 0 || d->lzf || d->shuffle || d->fletcher32 || d->scaleoffset_set;
+    int filters = d->gzip >= 0 || d->lzf || d->filter_id || d->shuffle || d->fletcher32 || d->scaleoffset_set;
     int want = a->chunks == Py_True ||
                (a->chunks == Py_None && (a->maxshape != Py_None || filters));
     int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;

@@ -304,7 +304,9 @@ static PyObject *get_dset(ObjectID *o, void *which)
     }
     case 6: /* compression */
         return o->dcpl.gzip >= 0 ? PyUnicode_FromString("gzip")
-               : o->dcpl.lzf    ? PyUnicode_FromString("lzf") : Py_NewRef(Py_None);
+               : o->dcpl.lzf    ? PyUnicode_FromString("lzf")
+               : o->dcpl.filter_id ? PyUnicode_FromString("unknown") /* a plugin, as h5py */
+                                   : Py_NewRef(Py_None);
     case 7: /* compression_opts */
         return o->dcpl.gzip >= 0 ? PyLong_FromLong(o->dcpl.gzip) : Py_NewRef(Py_None);
     case 10: /* fillvalue: what unwritten elements read as */
