@@ -392,7 +392,13 @@ static void *stage_sequences(PyObject *value, PyArray_Descr *dtype, const ha_typ
     npy_intp n = PyArray_SIZE(o);
     PyObject **slots = (PyObject **)PyArray_DATA(o);
     int rc = 0;
-    if (idx->out_rank == 0) {
+    if (idx->out_rank == 0 && PyArray_Check(value) && PyArray_NDIM((PyArrayObject *)value) == 0 &&
+        PyArray_DESCR((PyArrayObject *)value)->type_num == NPY_OBJECT) {
+        /* a 0-d array of sequences: its one sequence */
+        Py_XSETREF(slots[0], PyArray_GETITEM((PyArrayObject *)value,
+                                             PyArray_DATA((PyArrayObject *)value)));
+        rc = slots[0] ? 0 : -1;
+    } else if (idx->out_rank == 0) {
         Py_XSETREF(slots[0], Py_NewRef(value));
     } else if (PyArray_Check(value) && PyArray_DESCR((PyArrayObject *)value)->type_num == NPY_OBJECT) {
         rc = PyArray_CopyInto(o, (PyArrayObject *)value);

@@ -851,9 +851,6 @@ def test_write_direct_int_source_sel_drops_string_and_enum(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="a 0-d array of a sequence type as data= or d[()] = raises "
-                                       "ValueError('setting an array element with a sequence.'); "
-                                       "h5py writes it (attrs take it in both)")
 def test_zero_d_sequence_source(tmp_path):
     _same_as_h5py("""
         dt = lib.vlen_dtype(np.dtype("i1"))
