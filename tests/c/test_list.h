@@ -58,4 +58,8 @@
     X(shuffle_fletcher32_bytes_match_hdf5)                                   \
     X(deflate_streams_cross_decode)                                          \
     X(codec_pool_runs_and_resizes)                                           \
-    X(pipeline_through_the_engine)
+    X(pipeline_through_the_engine)                                           \
+    X(plugin_codecs_round_trip)                                              \
+    X(lz4_framing)                                                           \
+    X(plugin_filters_match_hdf5s_path)                                       \
+    X(plugin_pipeline_through_the_engine)
