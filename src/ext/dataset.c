@@ -660,6 +660,30 @@ static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
  * dtype (an element taken with an int would be a bare str or int, its
  * string or enum metadata lost).
  */
+/* source[ssel], an array even where numpy gives an element: an integer
+ * index into an object array of sequences gives the sequence itself, which
+ * is one element to write, not its items (as h5py takes it). */
+static PyObject *source_part(PyObject *source, PyObject *ssel)
+{
+    PyObject *part = PyObject_GetItem(source, ssel);
+    if (!part || !PyArray_Check(source) ||
+        PyArray_DESCR((PyArrayObject *)source)->type_num != NPY_OBJECT ||
+        (PyArray_Check(part) && PyArray_DESCR((PyArrayObject *)part)->type_num == NPY_OBJECT))
+        return part;
+    PyObject *tail = PyTuple_Pack(1, Py_Ellipsis);
+    PyObject *key = !tail ? NULL : PyTuple_Check(ssel) ? PySequence_Concat(ssel, tail)
+                                                       : PyTuple_Pack(2, ssel, Py_Ellipsis);
+    Py_XDECREF(tail);
+    PyObject *view = key ? PyObject_GetItem(source, key) : NULL; /* a[k, ...]: 0-d array */
+    Py_XDECREF(key);
+    if (!view) {
+        PyErr_Clear(); /* an Ellipsis in ssel already: numpy's answer stands */
+        return part;
+    }
+    Py_DECREF(part);
+    return view;
+}
+
 static PyArrayObject *direct_source(PyObject *source, PyObject *part)
 {
     PyArray_Descr *want = NULL;
@@ -706,7 +730,7 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
         ha_oid_check_writable(st, self, HA_OP_DSET_WRITE) < 0 ||
         dataset_sel(self, dsel, &idx) < 0)
         return NULL;
-    part = ssel == Py_None ? Py_NewRef(source) : PyObject_GetItem(source, ssel);
+    part = ssel == Py_None ? Py_NewRef(source) : source_part(source, ssel);
     if (!part || !(arr = direct_source(source, part)) ||
         !(arr = text_as_dataset_strings(arr, self->dtype)))
         goto done;

@@ -867,10 +867,6 @@ def test_zero_d_sequence_source(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="write_direct(src, source_sel=k, dest_sel=k) of a sequence "
-                                       "type: h5async takes src[k] (the item) as the source and raises "
-                                       "TypeError(\"Can't broadcast (2,) -> ()\") or OSError (no "
-                                       "conversion path); h5py writes element k")
 def test_write_direct_integer_source_sel_of_sequences(tmp_path):
     _same_as_h5py("""
         vi = lib.vlen_dtype(np.dtype("i4"))
