@@ -839,7 +839,16 @@ class Dataset(HLObject):
         """Read the selection `source_sel` into dest[dest_sel], a writable
         numpy array whose selection has the same number of elements.  With
         an event set it is filled later (the task keeps `dest` alive); do
-        not read it before es.wait()."""
+        not read it before es.wait().  A `dest` of a dtype holding Python
+        objects (strings, sequences, references) is filled by a read that
+        waits, as h5py fills it."""
+        if isinstance(dest, np.ndarray) and dest.dtype.hasobject:
+            # HDF5 must never write pointers into numpy's object slots: read
+            # an array of the dataset's own, then let numpy assign it
+            data = self[() if source_sel is None else source_sel]
+            key = () if dest_sel is None else dest_sel
+            dest[key] = np.asarray(data).reshape(np.shape(dest[key]))
+            return
         self._id.read_direct(dest, source_sel, dest_sel, es=es)
 
     def write_direct(self, source: npt.ArrayLike, source_sel: Any = None, dest_sel: Any = None,

@@ -258,8 +258,6 @@ def test_write_direct_sequences(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="read_direct into an array of a type holding sequences "
-                                       "raises TypeError; h5py fills it")
 def test_read_direct_sequences(tmp_path):
     same_as_h5py("""
         F = f = lib.File(sys.argv[1], "w")
