@@ -10,6 +10,38 @@
 #include "future.h"
 
 /* The array h5py would store for `value` (new reference). */
+/*
+ * modify() with an object array whose items are all arrays of one dtype:
+ * variable-length sequences of it (new reference), as h5py converts such a
+ * value to the stored sequence type.  NULL without an error otherwise.
+ */
+static PyArray_Descr *items_sequence_descr(PyObject *value)
+{
+    if (!PyArray_Check(value) || PyArray_DESCR((PyArrayObject *)value)->type_num != NPY_OBJECT ||
+        PyDataType_METADATA(PyArray_DESCR((PyArrayObject *)value)) ||
+        PyArray_SIZE((PyArrayObject *)value) == 0 ||
+        !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)value))
+        return NULL;
+    PyObject **items = PyArray_DATA((PyArrayObject *)value);
+    PyArray_Descr *base = NULL;
+    for (npy_intp i = 0; i < PyArray_SIZE((PyArrayObject *)value); i++) {
+        if (!items[i] || !PyArray_Check(items[i]))
+            return NULL;
+        PyArray_Descr *d = PyArray_DESCR((PyArrayObject *)items[i]);
+        if (base && !PyArray_EquivTypes(base, d))
+            return NULL;
+        base = d;
+    }
+    PyObject *meta = Py_BuildValue("{sO}", "vlen", (PyObject *)base);
+    PyObject *kw = meta ? Py_BuildValue("{sO}", "metadata", meta) : NULL;
+    PyObject *args = Py_BuildValue("(s)", "O");
+    PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+    Py_XDECREF(meta);
+    Py_XDECREF(kw);
+    Py_XDECREF(args);
+    return (PyArray_Descr *)d;
+}
+
 static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
 {
     PyArrayObject *a;
@@ -82,8 +114,11 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
         Py_XDECREF(f);
         if (!arr)
             goto done;
-    } else if (!(arr = attr_array(value, dtype)))
+    } else if (modify && !dtype && !(dtype = items_sequence_descr(value)) && PyErr_Occurred()) {
         goto done;
+    } else if (!(arr = attr_array(value, dtype))) {
+        goto done;
+    }
     if (shape != Py_None) {
         PyObject *r = PyArray_Reshape(arr, shape);
         if (!r)

@@ -87,9 +87,6 @@ def test_nested_sequences_in_attributes(tmp_path):
     """, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="attrs.modify of a sequence attribute with an object array "
-                                       "of items raises TypeError(\"Can't implicitly convert "
-                                       "numpy.ndarray to a string\"); h5py replaces the value")
 def test_attrs_modify_sequence(tmp_path):
     same_as_h5py("""
         F = f = lib.File(sys.argv[1], "w")
