@@ -650,16 +650,15 @@ static PyObject *write_sel(ObjectID *self, PyObject *args, PyObject *kw)
 /* The dataset-side selection of a *_direct call (None: everything). */
 static int dataset_sel(ObjectID *self, PyObject *sel, ha_index *idx)
 {
+    if (self->ext.null) { /* read_direct/write_direct of an Empty dataset, as h5py */
+        PyErr_SetString(PyExc_TypeError, "Empty datasets have no numpy representation");
+        return -1;
+    }
     if (sel == Py_None)
         return ha_index_all(self->ext.rank, self->ext.dims, idx);
     return ha_index_parse(sel, self->ext.rank, self->ext.dims, idx);
 }
 
-/*
- * write_direct's source as an array: source[source_sel] keeps the source's
- * dtype (an element taken with an int would be a bare str or int, its
- * string or enum metadata lost).
- */
 /* source[ssel], an array even where numpy gives an element: an integer
  * index into an object array of sequences gives the sequence itself, which
  * is one element to write, not its items (as h5py takes it). */
@@ -684,6 +683,11 @@ static PyObject *source_part(PyObject *source, PyObject *ssel)
     return view;
 }
 
+/*
+ * write_direct's source as an array: source[source_sel] keeps the source's
+ * dtype (an element taken with an int would be a bare str or int, its
+ * string or enum metadata lost).
+ */
 static PyArrayObject *direct_source(PyObject *source, PyObject *part)
 {
     PyArray_Descr *want = NULL;
@@ -730,6 +734,11 @@ static PyObject *write_direct(ObjectID *self, PyObject *args, PyObject *kw)
         ha_oid_check_writable(st, self, HA_OP_DSET_WRITE) < 0 ||
         dataset_sel(self, dsel, &idx) < 0)
         return NULL;
+    if (PyArray_Check(source) && !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)source)) {
+        /* as h5py, whose write hands HDF5 the source's own buffer */
+        PyErr_SetString(PyExc_TypeError, "Array must be C-contiguous");
+        goto done;
+    }
     part = ssel == Py_None ? Py_NewRef(source) : source_part(source, ssel);
     if (!part || !(arr = direct_source(source, part)) ||
         !(arr = text_as_dataset_strings(arr, self->dtype)))
@@ -808,7 +817,11 @@ static PyObject *read_direct(ObjectID *self, PyObject *args, PyObject *kw)
         ha_sel_clear(&fidx.sel);
         return NULL;
     }
-    if (midx.npoints != fidx.npoints) {
+    /* as h5py: equal counts, and equal shapes when there is nothing to read */
+    if (midx.npoints != fidx.npoints ||
+        (fidx.npoints == 0 && (midx.out_rank != fidx.out_rank ||
+                               memcmp(midx.out_dims, fidx.out_dims,
+                                      (size_t)fidx.out_rank * sizeof fidx.out_dims[0])))) {
         PyObject *a = shape_str(fidx.out_rank, fidx.out_dims);
         PyObject *b = shape_str(midx.out_rank, midx.out_dims);
         if (a && b)

@@ -780,8 +780,6 @@ def _same_as_h5py(code, tmp_path):
     assert outs["h5async"] == outs["h5py"], outs
 
 
-@pytest.mark.xfail(strict=True, reason="write_direct writes a non-contiguous source; "
-                                       "h5py raises TypeError('Array must be C-contiguous')")
 def test_write_direct_noncontiguous_source(tmp_path):
     _same_as_h5py("""
         with lib.File(sys.argv[1], "w") as f:
