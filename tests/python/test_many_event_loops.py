@@ -97,12 +97,19 @@ async def _await(es):
 
 
 RUN_OUT_OF_FDS = """
-import asyncio, errno, os, resource, sys
+import asyncio, errno, os, resource, sys, time
 import numpy as np
 import h5async
 
 f = h5async.File(sys.argv[1], "w")
 d = f.create_dataset("x", data=np.arange(10))
+# Hold the I/O thread (an open of a FIFO without a writer blocks it), so
+# that the read below is still queued when awaited and needs the wake-up fd
+# whatever the timing.
+fifo = sys.argv[1] + ".fifo"
+os.mkfifo(fifo)
+blk_es = h5async.EventSet()
+blk = h5async.File(fifo, "r", es=blk_es)
 loop = asyncio.new_event_loop()
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(256, soft), hard))
@@ -124,6 +131,16 @@ except OSError as exc:
     print("MESSAGE", exc)
 for fd in held:
     os.close(fd)
+while True:  # release the held open (it then fails: no HDF5 file)
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        break
+    except OSError:
+        time.sleep(0.001)
+try:
+    blk_es.wait()
+except h5async.EventSetError:
+    pass
 print("AFTER", loop.run_until_complete(main()).tolist())
 loop.close()
 f.close()
