@@ -110,6 +110,24 @@ fifo = sys.argv[1] + ".fifo"
 os.mkfifo(fifo)
 blk_es = h5async.EventSet()
 blk = h5async.File(fifo, "r", es=blk_es)
+
+def io_thread_in_open():
+    # Whether a thread of ours sits in open(2)/openat(2) (x86-64 and
+    # aarch64 numbers): the I/O thread blocked on the FIFO.
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/syscall") as fh:
+                nr = fh.read().split()[0]
+        except (OSError, IndexError):
+            continue
+        if nr in ("2", "257", "56"):
+            return True
+    return False
+
+deadline = time.monotonic() + 30
+while not io_thread_in_open():  # before the fds run out, or it could not open
+    assert time.monotonic() < deadline, "the I/O thread never blocked on the FIFO"
+    time.sleep(0.001)
 loop = asyncio.new_event_loop()
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(256, soft), hard))
@@ -131,11 +149,13 @@ except OSError as exc:
     print("MESSAGE", exc)
 for fd in held:
     os.close(fd)
+deadline = time.monotonic() + 30
 while True:  # release the held open (it then fails: no HDF5 file)
     try:
         os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         break
     except OSError:
+        assert time.monotonic() < deadline, "no reader on the FIFO"
         time.sleep(0.001)
 try:
     blk_es.wait()
