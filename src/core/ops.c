@@ -7,6 +7,8 @@
  * on failure ha_task_execute() marks it failed with the same error.
  */
 #include "ops.h"
+#include "h5lzf.h"
+#include "h5plugins.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,24 @@ static int op_libversion(ha_task *t)
     if (H5get_libversion(&maj, &min, &rel) < 0)
         return ha_op_fail(t);
     t->result.ival = (int64_t)maj * 1000000 + (int64_t)min * 1000 + rel;
+    return 0;
+}
+
+/* h5py.h5z.filter_avail / get_filter_info: the filters this process's
+ * HDF5 has, ours (lzf, the plugin codecs) registered first. */
+static int op_filter_info(ha_task *t)
+{
+    ha_h5lzf_register();
+    ha_h5plugins_register();
+    H5Z_filter_t id = (H5Z_filter_t)t->ival;
+    htri_t avail = H5Zfilter_avail(id);
+    unsigned flags = 0;
+    if (avail < 0)
+        return ha_op_fail(t);
+    if (avail > 0 && H5Zget_filter_info(id, &flags) < 0)
+        return ha_op_fail(t);
+    t->result.ival = avail > 0;
+    t->result.token[0] = flags;
     return 0;
 }
 
@@ -68,6 +88,7 @@ static const struct {
     [HA_OP_OBJ_COPY] = {"copy", ha_op_obj_copy},
     [HA_OP_VISIT] = {"visit", ha_op_visit},
     [HA_OP_LIBVERSION] = {"get_libversion", op_libversion},
+    [HA_OP_FILTER_INFO] = {"get_filter_info", op_filter_info},
     [HA_OP_OBJ_REF] = {"create_reference", ha_op_obj_ref},
     [HA_OP_TYPE_COMMIT] = {"commit_datatype", ha_op_type_commit},
     [HA_OP_REF_OPEN] = {"dereference", ha_op_ref_open},

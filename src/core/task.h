@@ -50,6 +50,8 @@ typedef enum {
     HA_OP_VISIT,            /* result.names = every object's path under obj; with
                                ival, every link's once (H5Lvisit) */
     HA_OP_LIBVERSION,       /* result.ival = major*1000000 + minor*1000 + release */
+    HA_OP_FILTER_INFO,      /* filter ival: result.ival 1 if HDF5 has it (ours
+                               registered first), result.token[0] its config flags */
     HA_OP_OBJ_REF,          /* result.token[0] = an object reference to obj */
     HA_OP_REF_OPEN,         /* open the object reference ival points at, in obj's
                                file, into target; result as OBJ_OPEN, names[0]

@@ -28,6 +28,24 @@ ha_state *ha_state_of(PyObject *obj)
 
 PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw);
 
+/* h5py.h5z.filter_avail(id) / get_filter_info(id); waits. */
+static PyObject *filter_info(PyObject *m, PyObject *arg)
+{
+    long id = PyLong_AsLong(arg);
+    if (id == -1 && PyErr_Occurred())
+        return NULL;
+    ha_task *t = ha_new_task(HA_OP_FILTER_INFO);
+    if (!t)
+        return NULL;
+    t->ival = id;
+    PyObject *r = NULL;
+    if (ha_run_sync(ha_state_mod(m), t) == 0)
+        r = Py_BuildValue("(OK)", t->result.ival ? Py_True : Py_False,
+                          (unsigned long long)t->result.token[0]);
+    ha_task_unref(t);
+    return r;
+}
+
 static PyObject *hdf5_version(PyObject *m, PyObject *unused)
 {
     (void)unused;
@@ -323,6 +341,10 @@ static PyMethodDef module_methods[] = {
      "libver=None, userblock_size=None, comm=None)\n--\n\n"
      "Open or create the file `name` and return its ObjectID; with `es`, at once\n"
      "(failures are raised by es.wait()) and `es` becomes the file's default event set."},
+    {"filter_info", filter_info, METH_O,
+     "filter_info($module, filter_id, /)\n--\n\n"
+     "(available, config flags) of HDF5 filter `filter_id` in this process, h5async's own\n"
+     "filters (lzf, zstd, lz4, blosc) registered first.  Waits."},
     {"hdf5_version", hdf5_version, METH_NOARGS,
      "hdf5_version($module, /)\n--\n\nThe runtime HDF5 version as a tuple (major, minor, release)."},
     {"stats", stats, METH_NOARGS,

@@ -324,3 +324,22 @@ def test_bool_of_an_id_is_whether_it_is_open_as_h5py(tmp_path):
     out = {lib: check_ok(run_script(BOOL, lib, str(tmp_path / f"{lib}.h5")))
            for lib in ("h5py", "h5async")}
     assert out["h5async"] == out["h5py"] == "True True True True True\nFalse False False False False\n"
+
+
+FILTERS = r"""
+import sys
+if sys.argv[1] == "h5async":
+    import h5async; h5async.install_as_h5py()
+import h5py
+z = h5py.h5z
+for fid in (z.FILTER_DEFLATE, z.FILTER_SHUFFLE, z.FILTER_FLETCHER32, z.FILTER_SCALEOFFSET,
+            z.FILTER_NBIT, 32008, 31999):
+    print(fid, z.filter_avail(fid), z.get_filter_info(fid) if z.filter_avail(fid) else 0)
+"""
+
+
+def test_filter_avail_and_info_as_h5py(tmp_path):
+    # HDF5's own filters, one nobody provides (bitshuffle) and an unknown id
+    out = {lib: check_ok(run_script(FILTERS, lib)) for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"]
+    assert out["h5py"].startswith("1 True 3\n")

@@ -1,7 +1,10 @@
 """``h5py.h5z``: filter identifiers and flags (HDF5's H5Z constants).
 
-The low-level functions (``filter_avail``, ``register_filter``...) are not
-provided: asking for them raises an AttributeError that names them."""
+``filter_avail`` and ``get_filter_info`` ask the I/O thread (h5async's
+own filters, lzf and the plugin codecs, are registered first); the other
+low-level functions (``register_filter``...) are not provided: asking for
+them raises an AttributeError that names them."""
+from .._h5async import filter_info
 from . import unsupported_getattr
 
 __getattr__ = unsupported_getattr("h5py.h5z")
@@ -46,3 +49,13 @@ ENABLE_EDC = 1
 NO_EDC = 2
 
 CLASS_T_VERS = 1
+
+
+def filter_avail(filter_code: int) -> bool:
+    """Whether HDF5 in this process can apply filter ``filter_code``.  Waits."""
+    return bool(filter_info(filter_code)[0])
+
+
+def get_filter_info(filter_code: int) -> int:
+    """The filter's FILTER_CONFIG_* flags (0 when it is missing).  Waits."""
+    return int(filter_info(filter_code)[1])
