@@ -128,7 +128,13 @@ static int reference_addr(PyObject *o, lookups *l, uint64_t *addr)
         *addr = 0;
         return 0;
     }
-    PyObject *rt = lookup_reftype(l);
+    PyObject *rt = lookup_reftype(l), *gt = rt ? lookup_regreftype(l) : NULL;
+    if (gt && PyObject_TypeCheck(o, (PyTypeObject *)gt)) {
+        /* a RegionReference is a Reference, but its bytes are no address */
+        PyErr_SetString(PyExc_TypeError,
+                        "Can't convert dataset region reference to object reference");
+        return -1;
+    }
     if (!rt || !PyObject_TypeCheck(o, (PyTypeObject *)rt)) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "Can't store %.100s as an object reference",

@@ -287,7 +287,8 @@ static int parse_layout(create_args *a, const ha_extent *e, size_t typesize, ha_
                (a->chunks == Py_None && (a->maxshape != Py_None || filters));
     int tuple = a->chunks != Py_None && a->chunks != Py_True && a->chunks != Py_False;
     if ((want || tuple) && (e->rank == 0 || e->null)) {
-        PyErr_SetString(PyExc_TypeError, "Scalar datasets don't support chunk/filter options");
+        PyErr_SetString(PyExc_TypeError, e->null ? "Empty datasets don't support chunk/filter options"
+                                                 : "Scalar datasets don't support chunk/filter options");
         return -1;
     }
     if (a->chunks == Py_False && (filters || a->maxshape != Py_None)) {
@@ -354,6 +355,10 @@ static int parse_extent(create_args *a, PyArrayObject *data, ha_extent *e)
         return -1;
     }
     memcpy(e->maxdims, e->dims, sizeof e->dims);
+    if (a->maxshape != Py_None && e->null) {
+        PyErr_SetString(PyExc_TypeError, "Empty datasets cannot be extended"); /* h5py's */
+        return -1;
+    }
     if (a->maxshape != Py_None) {
         ha_extent m;
         if (ha_parse_shape(a->maxshape, &m, 1) < 0)
@@ -398,6 +403,14 @@ static int check_storage(const ha_extent *e, const ha_dcpl *d, size_t typesize)
  * strings or sequences it holds in the same block). */
 static void *fill_value(PyObject *fill, PyArray_Descr *dtype, const ha_type *type)
 {
+    if (PyDataType_HASFIELDS(dtype) && !PyTuple_Check(fill) &&
+        !(PyArray_Check(fill) && PyDataType_HASFIELDS(PyArray_DESCR((PyArrayObject *)fill))) &&
+        !PyArray_IsScalar(fill, Void)) {
+        /* h5py hands HDF5 a plain number for a compound: no conversion */
+        PyErr_SetString(PyExc_ValueError, "Unable to create dataset (no appropriate function "
+                        "for conversion path)");
+        return NULL;
+    }
     PyArrayObject *a = ha_array_clamped(fill, dtype, 0);
     if (!a)
         return NULL;

@@ -229,6 +229,11 @@ class _MappingHDF5(Mapping[str, Any]):
 class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
     """An HDF5 group: a dictionary of links to groups and datasets."""
 
+    def __init__(self, oid: _h5async.ObjectID) -> None:
+        if oid.kind not in ("group", "file"):  # as h5py: ValueError for another object's id
+            raise ValueError(f"{oid!r} is not a GroupID")
+        super().__init__(oid)
+
     def create_group(self, name: str, track_order: bool | None = None,
                      es: ESArg = DEFAULT) -> Group:
         """Create group `name` (intermediate groups too) and return it at once;
@@ -634,6 +639,11 @@ class Datatype(HLObject):
 class Dataset(HLObject):
     """An HDF5 dataset.  shape, dtype and friends are cached: reading them
     never waits for the I/O thread."""
+
+    def __init__(self, oid: _h5async.ObjectID) -> None:
+        if oid.kind != "dataset":  # as h5py: ValueError for another object's id
+            raise ValueError(f"{oid!r} is not a DatasetID")
+        super().__init__(oid)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -1,0 +1,30 @@
+"""Arguments h5py refuses, refused the same way (exception type, and the
+message where clients match it): a Dataset or Group made from another
+object's id, chunking or maxshape for an Empty dataset, a plain number as a
+compound's fill value, a RegionReference stored as an object reference
+(its bytes are no object address: it was stored wrong before)."""
+from subproc import check_ok, run_script
+
+SCRIPT = r'''
+import sys, numpy as np
+L = __import__(sys.argv[1])
+f = L.File(sys.argv[2], "w")
+d = f.create_dataset("d", [1], "f4")
+for label, fn in [("ds(group id)", lambda: L.Dataset(f["/"].id)), ("group(ds id)", lambda: L.Group(d.id)),
+                  ("chunks empty", lambda: f.create_dataset("e", dtype="S100", chunks=True)),
+                  ("maxshape empty", lambda: f.create_dataset("e2", dtype="S100", maxshape=20)),
+                  ("fill compound 42", lambda: f.create_dataset("c", (10,), dtype=[("a", "i"), ("b", "f")], fillvalue=42)),
+                  ("regionref into ref", lambda: f.create_dataset("r", (1,), dtype=L.ref_dtype).__setitem__(0, d.regionref[:]))]:
+    try:
+        fn(); print(label, "ok")
+    except Exception as e:
+        print(label, type(e).__name__, str(e)[:80].split(" object at ")[0].replace("h5async._h5async.ObjectID","ID").replace("h5py.h5g.GroupID","ID").replace("h5py.h5d.DatasetID","ID"))
+'''
+
+
+def test_refusals_as_h5py(tmp_path):
+    out = {lib: check_ok(run_script(SCRIPT, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    strip = lambda s: [ln.split(" ")[0:3] for ln in s.splitlines()]
+    assert strip(out["h5async"]) == strip(out["h5py"])
+    assert "regionref into ref TypeError Can't convert dataset region reference" in out["h5async"]
