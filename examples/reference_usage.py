@@ -10,7 +10,7 @@ fname = sys.argv[1] if len(sys.argv) > 1 else "file.hdf5"
 es_id = h5py.Eventset()
 f = h5py.File(fname, "w", es=es_id)
 grp = f.create_group("grp", es=es_id)
-dset = grp.create_dataset("dset", (10, 20), maxshape=(20, 60), es=es_id)
+dset = grp.create_dataset("dset", (10, 20), dtype="f4", maxshape=(20, 60), es=es_id)
 data_read = np.empty((10, 20), dtype=int)
 data_write = np.arange(200, dtype=int)
 dset.write_direct(data_write.reshape(10, 20), es=es_id)

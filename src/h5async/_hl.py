@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import warnings
 from collections.abc import (Callable, Coroutine, ItemsView, Iterator, KeysView, Mapping,
                              MutableMapping, ValuesView)
 from types import TracebackType
@@ -25,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _aio, _h5async, _implicit
+from ._compat.h5py_warnings import H5pyDeprecationWarning
 from ._dtypes import check_string_dtype
 
 DEFAULT = _h5async.DEFAULT  # "use the file's default event set"
@@ -255,6 +257,10 @@ class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
             data, dtype = None, data.dtype if dtype is None else dtype
         if isinstance(dtype, Datatype):  # a committed type: its dtype (not linked)
             dtype = dtype.dtype
+        if dtype is None and data is None and shape is not None:
+            warnings.warn("Creating a dataset without passing data or dtype is deprecated. Pass "
+                          "an explicit dtype. Using dtype='f4' will keep the current default "
+                          "behaviour.", H5pyDeprecationWarning, stacklevel=2)  # as h5py 3.16
         return Dataset(self._id.create_dataset(name, shape, dtype, data, es=es, **kwds))
 
     def create_virtual_dataset(self, name: str | None, layout: Any, fillvalue: Any = None,

@@ -103,7 +103,7 @@ def err(stmt):
     return None
 print(json.dumps({s: err(s) for s in [
     "import h5py.h5fd", "from h5py import h5r", "import h5py._hl.selections",
-    "h5py.h5t.TypeCompoundID", "h5py.h5z.filter_avail",
+    "h5py.h5t.TypeCompoundID", "h5py.h5z.register_filter",
     "h5py._hl.base.default_lapl", "from h5py._hl.dataset import FieldsView"]}))
 """))
     got = json.loads(out.splitlines()[-1])
@@ -112,7 +112,7 @@ print(json.dumps({s: err(s) for s in [
         assert kind == "ModuleNotFoundError"
         name = "h5py." + stmt.split()[-1].replace("h5py.", "")
         assert f"{name} is not supported by h5async" in msg
-    for stmt in ("h5py.h5t.TypeCompoundID", "h5py.h5z.filter_avail",
+    for stmt in ("h5py.h5t.TypeCompoundID", "h5py.h5z.register_filter",
                  "h5py._hl.base.default_lapl"):
         assert got[stmt] == ["AttributeError", f"{stmt} is not supported by h5async"]
     kind, msg = got["from h5py._hl.dataset import FieldsView"]

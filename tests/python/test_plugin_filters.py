@@ -160,22 +160,22 @@ def test_incompressible_chunks(h5path, nthreads):
 def test_compression_argument():
     with h5async.File("pf-args.h5", "w", driver="core", backing_store=False) as f:
         with pytest.raises(ValueError, match="Unknown compression filter number"):
-            f.create_dataset("a", (4,), compression=32099)
+            f.create_dataset("a", (4,), dtype="f4", compression=32099)
         with pytest.raises(ValueError, match="Unknown compression filter number"):
-            f.create_dataset("b", (4,), compression=-3)
+            f.create_dataset("b", (4,), dtype="f4", compression=-3)
         if AVAILABLE[ZSTD]:
             with pytest.raises(TypeError):
-                f.create_dataset("c", (4,), compression=ZSTD, compression_opts=("x",))
+                f.create_dataset("c", (4,), dtype="f4", compression=ZSTD, compression_opts=("x",))
             with pytest.raises(TypeError):
-                f.create_dataset("c", (4,), compression=ZSTD, compression_opts=(-1,))
+                f.create_dataset("c", (4,), dtype="f4", compression=ZSTD, compression_opts=(-1,))
             with pytest.raises(ValueError):
-                f.create_dataset("c", (4,), compression=ZSTD, compression_opts=tuple(range(9)))
-            d = f.create_dataset("z", (100,), compression=ZSTD, compression_opts=(7,))
+                f.create_dataset("c", (4,), dtype="f4", compression=ZSTD, compression_opts=tuple(range(9)))
+            d = f.create_dataset("z", (100,), dtype="f4", compression=ZSTD, compression_opts=(7,))
             assert d.chunks is not None  # a filter asks for chunks, as in h5py
         # gzip's levels stay gzip's
-        assert f.create_dataset("g", (4,), compression=4).compression == "gzip"
+        assert f.create_dataset("g", (4,), dtype="f4", compression=4).compression == "gzip"
         # lzf by its id
-        d = f.create_dataset("l", (40,), compression=32000)
+        d = f.create_dataset("l", (40,), dtype="f4", compression=32000)
         assert d.compression == "lzf"
 
 
