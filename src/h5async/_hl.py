@@ -438,7 +438,15 @@ class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
         self._id.delete(name)
 
     def __contains__(self, name: object) -> bool:
-        """Whether a link `name` exists.  Waits for the check."""
+        """Whether a link `name` exists.  Waits for the check.  "." path
+        components name the group they are in, as h5py takes them."""
+        if isinstance(name, bytes) and b"." in name.split(b"/"):
+            name = name.decode("utf-8", "surrogateescape")
+        if isinstance(name, str) and "." in name.split("/"):
+            kept = [p for p in name.split("/") if p and p != "."]
+            if not kept:
+                return True  # ".", "./", "/./": the group itself
+            name = ("/" if name.startswith("/") else "") + "/".join(kept)
         return self._id.contains(name)  # type: ignore[arg-type]  # C raises TypeError
 
     def __iter__(self) -> Iterator[str]:
@@ -496,6 +504,11 @@ class File(Group):
                    min_raw_keep=min_raw_keep, locking=locking,
                    alignment_threshold=alignment_threshold,
                    alignment_interval=alignment_interval, meta_block_size=meta_block_size)
+        if userblock_size is not None and mode == "a" and self.userblock_size != int(userblock_size):
+            existing = self.userblock_size  # an existing file keeps its own (h5py's check)
+            self.close()
+            raise ValueError(f"Requested userblock size ({int(userblock_size)}) does not match "
+                             f"that of existing file ({existing})")
         if es is None:
             _implicit.adopt(self)  # implicit mode: a default event set if writable
 
@@ -632,6 +645,11 @@ class File(Group):
 class Datatype(HLObject):
     """A committed (named) datatype, as h5py.Datatype: g[name] gives one
     where g[name] = np.dtype(...) stored it."""
+
+    def __init__(self, oid: _h5async.ObjectID) -> None:
+        if oid.kind != "datatype":  # as h5py: ValueError for another object's id
+            raise ValueError(f"{oid!r} is not a TypeID")
+        super().__init__(oid)
 
     @property
     def dtype(self) -> np.dtype[Any]:

@@ -28,3 +28,34 @@ def test_refusals_as_h5py(tmp_path):
     strip = lambda s: [ln.split(" ")[0:3] for ln in s.splitlines()]
     assert strip(out["h5async"]) == strip(out["h5py"])
     assert "regionref into ref TypeError Can't convert dataset region reference" in out["h5async"]
+
+
+MORE = r'''
+import sys, numpy as np
+L = __import__(sys.argv[1])
+path = sys.argv[2]
+f = L.File(path, "w", userblock_size=512)
+f.create_group("x/y/z"); f["d"] = 1; f["t"] = np.dtype("i4")
+print([n in f for n in ["/", "//", ".///", "./x", "x/./y", "x//y/", ".", "", "x/.", "x/..",
+                        "./d", "../x", b"./x"]])
+for label, fn in [("datatype(group id)", lambda: L.Datatype(f["x"].id)),
+                  ("datatype(type id)", lambda: L.Datatype(f["t"].id).dtype)]:
+    try:
+        print(label, fn())
+    except Exception as e:
+        print(label, type(e).__name__)
+f.close()
+for ub in (1024, 512):
+    try:
+        g = L.File(path, "a", userblock_size=ub)
+        print(ub, "opened", g.userblock_size)
+        g.close()
+    except ValueError as e:
+        print(ub, "ValueError", str(e))
+'''
+
+
+def test_paths_ids_and_userblock_as_h5py(tmp_path):
+    out = {lib: check_ok(run_script(MORE, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"]
