@@ -42,6 +42,25 @@ static PyArray_Descr *items_sequence_descr(PyObject *value)
     return (PyArray_Descr *)d;
 }
 
+/* With a subarray dtype ('(3,)i'), the data's trailing axes must be the
+ * subarray's shape (h5py's check; numpy would repeat each value instead).
+ * 1, or 0 with ValueError. */
+static int subarray_fits(PyObject *value, PyArray_Descr *dtype)
+{
+    PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(value, NULL, 0, 0, 0, NULL);
+    PyObject *shape = PyDataType_SUBARRAY(dtype)->shape;
+    Py_ssize_t n = PyTuple_Check(shape) ? PyTuple_GET_SIZE(shape) : 1;
+    int ok = a && PyArray_NDIM(a) >= n;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        PyObject *d = PyTuple_Check(shape) ? PyTuple_GET_ITEM(shape, i) : shape;
+        ok = PyArray_DIM(a, PyArray_NDIM(a) - n + i) == PyLong_AsSsize_t(d);
+    }
+    if (a && !ok)
+        PyErr_SetString(PyExc_ValueError, "Array dtype shape is incompatible with data shape");
+    Py_XDECREF(a);
+    return ok;
+}
+
 static PyArrayObject *attr_array(PyObject *value, PyArray_Descr *dtype)
 {
     PyArrayObject *a;
@@ -116,7 +135,12 @@ static PyObject *attr_write(ObjectID *self, PyObject *args, PyObject *kw, int mo
             goto done;
     } else if (modify && !dtype && !(dtype = items_sequence_descr(value)) && PyErr_Occurred()) {
         goto done;
-    } else if (!(arr = attr_array(value, dtype))) {
+    } else if (dtype && PyDataType_HASSUBARRAY(dtype) && !subarray_fits(value, dtype)) {
+        goto done;
+    } else if (!(arr = attr_array(value, dtype && PyDataType_HASSUBARRAY(dtype)
+                                              ? PyDataType_SUBARRAY(dtype)->base
+                                              : dtype))) {
+        /* a subarray dtype: the data's trailing axes are each element's */
         goto done;
     }
     if (shape != Py_None) {

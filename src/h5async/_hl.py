@@ -468,7 +468,7 @@ class File(Group):
 
     def __init__(self, name: str | bytes | os.PathLike[str], mode: str = "r",
                  es: _h5async.EventSet | None = None, driver: str | None = None,
-                 backing_store: bool = True, libver: Any = None,
+                 backing_store: bool | None = None, libver: Any = None,
                  userblock_size: int | None = None, comm: Any = None, swmr: bool = False,
                  rdcc_nslots: int | None = None, rdcc_nbytes: int | None = None,
                  rdcc_w0: float | None = None, track_order: bool | None = None,
@@ -495,6 +495,10 @@ class File(Group):
         if hasattr(name, "read") or hasattr(name, "write"):
             raise TypeError("h5async opens files by name; Python file-like objects are "
                             "not supported (the I/O thread cannot call Python code)")
+        if backing_store is not None and driver != "core":
+            # h5py's rule: a driver's keywords are refused with another driver
+            raise TypeError("backing_store applies only to driver='core'")
+        backing_store = True if backing_store is None else backing_store
         self._open(name, mode, es=es, driver=driver, backing_store=backing_store,
                    libver=libver, userblock_size=userblock_size, comm=comm, swmr=swmr,
                    rdcc_nslots=rdcc_nslots, rdcc_nbytes=rdcc_nbytes, rdcc_w0=rdcc_w0,
@@ -786,6 +790,10 @@ class Dataset(HLObject):
         """d[key] = value: write `value` (broadcast to the selection's shape,
         converted to the dataset's dtype) at `key`.  Queued on the file's
         default event set with a copy of `value`; waits when there is none."""
+        if self._id.dtype.subdtype is not None and np.ndim(value) == 0 and \
+                not isinstance(value, np.void):
+            # h5py refuses filling array-typed elements from one number
+            raise TypeError(f"Can't broadcast a scalar to elements of dtype {self._id.dtype}")
         self._id.write(key, value)
 
     def aread(self, key: Any = ()) -> Coroutine[Any, Any, npt.NDArray[Any]]:

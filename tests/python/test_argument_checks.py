@@ -59,3 +59,31 @@ def test_paths_ids_and_userblock_as_h5py(tmp_path):
     out = {lib: check_ok(run_script(MORE, lib, str(tmp_path / f"{lib}.h5")))
            for lib in ("h5py", "h5async")}
     assert out["h5async"] == out["h5py"]
+
+
+SUBARRAY = r'''
+import sys, numpy as np
+L = __import__(sys.argv[1])
+f = L.File(sys.argv[2], "w")
+dt = np.dtype("(3,)i")
+d = f.create_dataset("a", (10,), dtype=dt)
+for label, fn in [("fill 42", lambda: d.__setitem__(Ellipsis, 42)),
+                  ("elem", lambda: (d.__setitem__(0, np.arange(3)), d[0].tolist())[1]),
+                  ("rows", lambda: (d.__setitem__(slice(1, 3), np.ones((2, 3))), d[1:3].tolist())[1]),
+                  ("attr ok", lambda: (f.attrs.create("ok", data=np.arange(3, dtype="i"), dtype=dt), f.attrs["ok"].tolist())[1]),
+                  ("attr bad", lambda: f.attrs.create("x", data=np.arange(4, dtype="i"), dtype=dt)),
+                  ("attr shape", lambda: f.attrs.create("y", data=np.arange(4, dtype="i"), shape=(5,), dtype=np.dtype("()i"))),
+                  ("backing", lambda: L.File(sys.argv[2] + "b", "w", backing_store=True))]:
+    try:
+        print(label, fn())
+    except Exception as e:
+        print(label, type(e).__name__)
+'''
+
+
+def test_subarray_dtypes_and_driver_keywords_as_h5py(tmp_path):
+    # a scalar into array-typed elements and data not ending in the
+    # subarray's shape are refused; backing_store without driver='core' too
+    out = {lib: check_ok(run_script(SUBARRAY, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"]
