@@ -24,6 +24,18 @@ VERSIONS=("$@")
 [ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(1.10 1.14 2)
 TIMEOUT=${MATRIX_TIMEOUT:-1800}
 CTEST_CFLAGS=(-std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core)
+# The chunk pipeline's codecs, found as the Makefile's test-c and meson.build
+# find them: each optional, zlib always.
+CODEC_CFLAGS=()
+CODEC_LIBS=()
+for pc in libdeflate:LIBDEFLATE liblzf:LZF libzstd:ZSTD liblz4:LZ4 blosc:BLOSC; do
+  if pkg-config --exists "${pc%%:*}"; then
+    CODEC_CFLAGS+=("-DHA_HAVE_${pc##*:}")
+    read -r -a more <<<"$(pkg-config --cflags "${pc%%:*}")"; CODEC_CFLAGS+=("${more[@]}")
+    read -r -a more <<<"$(pkg-config --libs "${pc%%:*}")"; CODEC_LIBS+=("${more[@]}")
+  fi
+done
+CODEC_LIBS+=(-lz)
 
 say() { echo "== matrix[$1]: $2"; }
 declare -A R_BUILD R_HDF5 R_C R_PY R_SECS
@@ -104,7 +116,8 @@ run_version() {
 
   # -- C core tests
   say "$v" "C core tests"
-  if gcc "${CTEST_CFLAGS[@]}" "${cflags[@]}" src/core/*.c tests/c/*.c "${libs[@]}" \
+  if gcc "${CTEST_CFLAGS[@]}" "${CODEC_CFLAGS[@]}" "${cflags[@]}" src/core/*.c tests/c/*.c \
+         "${libs[@]}" "${CODEC_LIBS[@]}" \
          -o "$dir/test_core" >"$dir/ctest-build.log" 2>&1; then
     [ -s "$dir/ctest-build.log" ] && { say "$v" "compiler output:"; cat "$dir/ctest-build.log"; }
     timeout "$TIMEOUT" "$dir/test_core" >"$dir/ctest.log" 2>&1
