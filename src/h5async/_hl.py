@@ -188,23 +188,37 @@ class KeysViewHDF5(KeysView[str]):
 
 
 class ValuesViewHDF5(ValuesView[Any]):
-    """values(), reversible as h5py's."""
+    """values(), reversible as h5py's; a dangling link's value is None."""
 
     _mapping: Mapping[str, Any]
+
+    def __iter__(self) -> Iterator[Any]:
+        for key in self._mapping:
+            yield self._mapping.get(key)
+
+    def __contains__(self, value: object) -> bool:
+        return any(v is value or v == value for v in self)
 
     def __reversed__(self) -> Iterator[Any]:
         for key in reversed(list(self._mapping)):
-            yield self._mapping[key]
+            yield self._mapping.get(key)
 
 
 class ItemsViewHDF5(ItemsView[str, Any]):
-    """items(), reversible as h5py's."""
+    """items(), reversible as h5py's; a dangling link's value is None."""
 
     _mapping: Mapping[str, Any]
 
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        for key in self._mapping:
+            yield key, self._mapping.get(key)
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, tuple) and len(item) == 2 and item in list(self)
+
     def __reversed__(self) -> Iterator[tuple[str, Any]]:
         for key in reversed(list(self._mapping)):
-            yield key, self._mapping[key]
+            yield key, self._mapping.get(key)
 
 
 class _MappingHDF5(Mapping[str, Any]):
@@ -333,7 +347,10 @@ class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
         if not getlink:
             if name not in self:
                 return default
-            obj = self[name]
+            try:
+                obj = self[name]
+            except KeyError:  # a dangling soft or external link, as h5py
+                return default
             return type(obj) if getclass else obj
         try:
             kind, *value = self._id.link_get(name)

@@ -29,3 +29,22 @@ def test_mapping_extras_and_link_walks_as_h5py(tmp_path):
     out = {lib: check_ok(run_script(SCRIPT, lib, str(tmp_path / f"{lib}.h5")))
            for lib in ("h5py", "h5async")}
     assert out["h5async"] == out["h5py"]
+
+
+DANGLING = r"""
+import sys
+L = __import__(sys.argv[1])
+f = L.File(sys.argv[2], "w")
+for x in "ab":
+    f.create_group(x)
+f["x"] = L.SoftLink("/mongoose")
+print(f.get("x"), f.get("x", 7))
+print([v is None for v in f.values()], [k for k, v in f.items() if v is None])
+print(None in f.values(), ("x", None) in f.items(), [v is None for v in reversed(f.values())])
+"""
+
+
+def test_dangling_links_read_as_none_as_h5py(tmp_path):
+    out = {lib: check_ok(run_script(DANGLING, lib, str(tmp_path / f"{lib}.h5")))
+           for lib in ("h5py", "h5async")}
+    assert out["h5async"] == out["h5py"]
