@@ -32,14 +32,7 @@ static PyArray_Descr *items_sequence_descr(PyObject *value)
             return NULL;
         base = d;
     }
-    PyObject *meta = Py_BuildValue("{sO}", "vlen", (PyObject *)base);
-    PyObject *kw = meta ? Py_BuildValue("{sO}", "metadata", meta) : NULL;
-    PyObject *args = Py_BuildValue("(s)", "O");
-    PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
-    Py_XDECREF(meta);
-    Py_XDECREF(kw);
-    Py_XDECREF(args);
-    return (PyArray_Descr *)d;
+    return ha_object_descr("vlen", (PyObject *)base);
 }
 
 /* With a subarray dtype ('(3,)i'), the data's trailing axes must be the

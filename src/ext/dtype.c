@@ -283,17 +283,27 @@ ha_type *ha_type_from_descr(PyArray_Descr *d)
     return t;
 }
 
-PyArray_Descr *ha_vlstr_descr(int utf8)
+PyArray_Descr *ha_descr_with_metadata(PyObject *spec, const char *key, PyObject *value)
 {
-    PyObject *meta = Py_BuildValue("{sO}", "vlen", utf8 ? (PyObject *)&PyUnicode_Type
-                                                        : (PyObject *)&PyBytes_Type);
-    PyObject *kw = meta ? Py_BuildValue("{sO}", "metadata", meta) : NULL;
-    PyObject *args = Py_BuildValue("(s)", "O");
-    PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
-    Py_XDECREF(meta);
+    PyObject *kw = Py_BuildValue("{s{sO}}", "metadata", key, value);
+    PyObject *args = kw ? PyTuple_Pack(1, spec) : NULL;
+    PyObject *d = args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
     Py_XDECREF(kw);
     Py_XDECREF(args);
     return (PyArray_Descr *)d;
+}
+
+PyArray_Descr *ha_object_descr(const char *key, PyObject *value)
+{
+    PyObject *spec = PyUnicode_FromString("O");
+    PyArray_Descr *d = spec ? ha_descr_with_metadata(spec, key, value) : NULL;
+    Py_XDECREF(spec);
+    return d;
+}
+
+PyArray_Descr *ha_vlstr_descr(int utf8)
+{
+    return ha_object_descr("vlen", utf8 ? (PyObject *)&PyUnicode_Type : (PyObject *)&PyBytes_Type);
 }
 
 /* Whether every element of object array `o` is a str (`want_str`) or bytes. */
@@ -449,11 +459,7 @@ static PyArray_Descr *enum_descr(const ha_type *t)
     d = PyObject_CallFunction((PyObject *)&PyArrayDescr_Type, "O", base);
     if (d) {
         /* h5py's enum_dtype: the base integer dtype with the mapping as metadata. */
-        PyObject *kw = Py_BuildValue("{s{sO}}", "metadata", "enum", members);
-        PyObject *args = PyTuple_Pack(1, (PyObject *)base);
-        Py_SETREF(d, kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL);
-        Py_XDECREF(kw);
-        Py_XDECREF(args);
+        Py_SETREF(d, (PyObject *)ha_descr_with_metadata((PyObject *)base, "enum", members));
     }
 done:
     Py_XDECREF(base);
@@ -471,14 +477,10 @@ static PyArray_Descr *opaque_descr(const ha_type *t)
         PyObject *tag = PyUnicode_FromString(t->tag + 6);
         if (tag && PyArray_DescrConverter(tag, &d) && (size_t)PyDataType_ELSIZE(d) == t->size &&
             !PyDataType_REFCHK(d)) {
-            PyObject *kw = Py_BuildValue("{s{sO}}", "metadata", "h5py_opaque", Py_True);
-            PyObject *args = PyTuple_Pack(1, (PyObject *)d);
-            PyObject *m = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
-            Py_XDECREF(kw);
-            Py_XDECREF(args);
+            PyArray_Descr *m = ha_descr_with_metadata((PyObject *)d, "h5py_opaque", Py_True);
             Py_DECREF(d);
             Py_DECREF(tag);
-            return (PyArray_Descr *)m;
+            return m;
         }
         Py_XDECREF(d);
         Py_XDECREF(tag);
@@ -500,13 +502,12 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
     case HA_T_BYTES: {
         /* As h5py: fixed-length strings carry their encoding as metadata
          * (what check_string_dtype reads). */
-        PyObject *kw = Py_BuildValue("{s{ss}}", "metadata", "h5py_encoding",
-                                     t->cset == HA_CSET_UTF8 ? "utf-8" : "ascii");
-        PyObject *args = Py_BuildValue("(N)", PyUnicode_FromFormat("S%zu", t->size ? t->size : 1));
-        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
-        Py_XDECREF(kw);
-        Py_XDECREF(args);
-        return (PyArray_Descr *)d;
+        PyObject *spec = PyUnicode_FromFormat("S%zu", t->size ? t->size : 1);
+        PyObject *enc = PyUnicode_FromString(t->cset == HA_CSET_UTF8 ? "utf-8" : "ascii");
+        PyArray_Descr *d = spec && enc ? ha_descr_with_metadata(spec, "h5py_encoding", enc) : NULL;
+        Py_XDECREF(spec);
+        Py_XDECREF(enc);
+        return d;
     }
     case HA_T_VLSTR:
         return ha_vlstr_descr(t->cset == HA_CSET_UTF8);
@@ -528,26 +529,18 @@ PyArray_Descr *ha_descr_from_type(const ha_type *t)
         return opaque_descr(t);
     case HA_T_VLSEQ: {
         PyArray_Descr *base = ha_descr_from_type(t->base);
-        PyObject *kw = base ? Py_BuildValue("{s{sO}}", "metadata", "vlen", (PyObject *)base) : NULL;
-        PyObject *args = Py_BuildValue("(s)", "O");
-        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+        PyArray_Descr *d = base ? ha_object_descr("vlen", (PyObject *)base) : NULL;
         Py_XDECREF(base);
-        Py_XDECREF(kw);
-        Py_XDECREF(args);
-        return (PyArray_Descr *)d;
+        return d;
     }
     case HA_T_REF:
     case HA_T_REGREF: {
         /* h5py's ref_dtype and regionref_dtype: object, with the reference
          * class as metadata. */
         PyObject *rt = t->cls == HA_T_REF ? ha_reference_type() : ha_regionref_type();
-        PyObject *kw = rt ? Py_BuildValue("{s{sO}}", "metadata", "ref", rt) : NULL;
-        PyObject *args = Py_BuildValue("(s)", "O");
-        PyObject *d = kw && args ? PyObject_Call((PyObject *)&PyArrayDescr_Type, args, kw) : NULL;
+        PyArray_Descr *d = rt ? ha_object_descr("ref", rt) : NULL;
         Py_XDECREF(rt);
-        Py_XDECREF(kw);
-        Py_XDECREF(args);
-        return (PyArray_Descr *)d;
+        return d;
     }
     }
     PyErr_SetString(PyExc_TypeError, "unsupported HDF5 datatype");

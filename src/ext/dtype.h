@@ -45,6 +45,12 @@ PyArrayObject *ha_array_clamped(PyObject *value, PyArray_Descr *dtype, int maxde
  */
 PyArrayObject *ha_array_for_new_object(PyObject *value);
 
+/* np.dtype(spec, metadata={key: value}), as h5py marks its special dtypes
+ * (new reference, or NULL with an error); `spec` any dtype-like. */
+PyArray_Descr *ha_descr_with_metadata(PyObject *spec, const char *key, PyObject *value);
+/* The object dtype with metadata {key: value}: h5py's vlen and ref dtypes. */
+PyArray_Descr *ha_object_descr(const char *key, PyObject *value);
+
 /* The dtype h5py uses for variable-length strings (new reference). */
 PyArray_Descr *ha_vlstr_descr(int utf8);
 
