@@ -272,6 +272,13 @@ PyObject *ha_open_file(PyObject *module, PyObject *args, PyObject *kw)
     else if (driver && !strcmp(driver, "mpio")) {
         if (parse_comm(comm, &fopt) < 0)
             return NULL;
+    } else if (driver && (!strcmp(driver, "family") || !strcmp(driver, "split") ||
+                          !strcmp(driver, "ros3") || !strcmp(driver, "direct") ||
+                          !strcmp(driver, "fileobj"))) {
+        /* h5py's drivers that h5async lacks: said so, not "unknown" */
+        PyErr_Format(PyExc_NotImplementedError, "the \"%s\" driver is not supported by "
+                     "h5async (docs/api.md, \"Files\")", driver);
+        return NULL;
     } else if (driver && strcmp(driver, "sec2")) {
         PyErr_Format(PyExc_ValueError, "Unknown driver type \"%s\"", driver);
         return NULL;

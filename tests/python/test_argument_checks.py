@@ -87,3 +87,15 @@ def test_subarray_dtypes_and_driver_keywords_as_h5py(tmp_path):
     out = {lib: check_ok(run_script(SUBARRAY, lib, str(tmp_path / f"{lib}.h5")))
            for lib in ("h5py", "h5async")}
     assert out["h5async"] == out["h5py"]
+
+
+def test_drivers_h5async_lacks_are_named(tmp_path):
+    # h5py has them; h5async says so instead of calling them unknown
+    import pytest
+    import h5async
+    for driver in ("family", "split", "ros3", "direct", "fileobj"):
+        with pytest.raises(NotImplementedError, match=driver):
+            h5async.File(tmp_path / f"{driver}.h5", "w", driver=driver)
+        assert not (tmp_path / f"{driver}.h5").exists()
+    with pytest.raises(ValueError, match="Unknown driver"):
+        h5async.File(tmp_path / "x.h5", "w", driver="nonsense")
