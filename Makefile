@@ -20,7 +20,7 @@ CFLAGS_CODEC = $(if $(filter libdeflate,$(CODEC_PCS)),-DHA_HAVE_LIBDEFLATE) \
                $(if $(filter liblz4,$(CODEC_PCS)),-DHA_HAVE_LZ4) \
                $(if $(filter blosc,$(CODEC_PCS)),-DHA_HAVE_BLOSC) \
                $(if $(CODEC_PCS),$(shell pkg-config --cflags $(CODEC_PCS)))
-LIBS_CODEC   = $(if $(CODEC_PCS),$(shell pkg-config --libs $(CODEC_PCS))) -lz
+LIBS_CODEC   = $(if $(CODEC_PCS),$(shell pkg-config --libs $(CODEC_PCS))) -lz -ldl
 CORE_SRC := $(wildcard src/core/*.c)
 CTEST_SRC := $(wildcard tests/c/*.c)
 CTEST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -pthread -Isrc/core

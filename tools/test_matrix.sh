@@ -35,7 +35,7 @@ for pc in libdeflate:LIBDEFLATE liblzf:LZF libzstd:ZSTD liblz4:LZ4 blosc:BLOSC; 
     read -r -a more <<<"$(pkg-config --libs "${pc%%:*}")"; CODEC_LIBS+=("${more[@]}")
   fi
 done
-CODEC_LIBS+=(-lz)
+CODEC_LIBS+=(-lz -ldl)  # -ldl: bitshuffle's library is loaded at run time
 
 say() { echo "== matrix[$1]: $2"; }
 declare -A R_BUILD R_HDF5 R_C R_PY R_SECS

@@ -19,12 +19,16 @@
  *  - blosc (32001): one Blosc frame; cd[2] the type size, cd[4] the level,
  *    cd[5] the shuffle (0 none, 1 byte, 2 bit), cd[6] the compressor code,
  *    as PyTables' and hdf5plugin's filter record them.  Like theirs, the
- *    optional filter is skipped for a chunk it cannot shrink.
+ *    optional filter is skipped for a chunk it cannot shrink;
+ *  - bitshuffle (32008): the bitshuffle library's own filter format, see
+ *    bshuf.h.
  */
 #include "filters.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "bshuf.h"
 
 #ifdef HA_HAVE_LIBDEFLATE
 #include <libdeflate.h>
@@ -81,6 +85,8 @@ int ha_filter_known(int id)
     case HA_FILTER_BLOSC:
         return 1;
 #endif
+    case HA_FILTER_BITSHUFFLE:
+        return ha_bshuf_available();
     default:
         return 0;
     }
@@ -260,11 +266,12 @@ static int deflate_decode(ha_codec_ctx *c, const void *in, size_t inn, void *out
 #endif
 }
 
-/* ---- the plugin filters: zstd, lz4, blosc ---- */
+/* ---- the plugin filters: zstd, lz4, blosc, bitshuffle ---- */
 
 static int is_plugin(int id)
 {
-    return id == HA_FILTER_ZSTD || id == HA_FILTER_LZ4 || id == HA_FILTER_BLOSC;
+    return id == HA_FILTER_ZSTD || id == HA_FILTER_LZ4 || id == HA_FILTER_BLOSC ||
+           id == HA_FILTER_BITSHUFFLE;
 }
 
 #ifdef HA_HAVE_LZ4
@@ -379,16 +386,25 @@ static int plugin_encode(const ha_filter *f, ha_codec_ctx *c, const void *in, si
         return 0;
     }
 #endif
+    case HA_FILTER_BITSHUFFLE: {
+        size_t bound;
+        if (ha_bshuf_bound(f, n, &bound, why) < 0)
+            return -1;
+        *why = "out of memory";
+        if (ha_buf_reserve(out, bound) < 0)
+            return -1;
+        return ha_bshuf_encode(f, in, n, out->p, outn, why);
+    }
     default:
         *why = "unsupported filter";
         return -1;
     }
 }
 
-int ha_filter_decoded_size(int id, const void *in, size_t n, size_t *size)
+int ha_filter_decoded_size(const ha_filter *f, const void *in, size_t n, size_t *size)
 {
     (void)in, (void)n, (void)size;
-    switch (id) {
+    switch (f->id) {
 #ifdef HA_HAVE_ZSTD
     case HA_FILTER_ZSTD: {
         unsigned long long z = ZSTD_getFrameContentSize(in, n);
@@ -414,6 +430,8 @@ int ha_filter_decoded_size(int id, const void *in, size_t n, size_t *size)
     case HA_FILTER_BLOSC:
         return n >= BLOSC_MIN_HEADER_LENGTH && blosc_cbuffer_validate(in, n, size) == 0 ? 0 : -1;
 #endif
+    case HA_FILTER_BITSHUFFLE:
+        return ha_bshuf_decoded_size(f, in, n, size);
     default:
         return -1;
     }
@@ -444,7 +462,7 @@ static int plugin_decode(const ha_filter *f, ha_codec_ctx *c, const void *in, si
         unsigned char *d = dst;
         size_t orig;
         *why = "lz4 decompression failed: corrupt stream";
-        if (ha_filter_decoded_size(HA_FILTER_LZ4, in, n, &orig) < 0 || orig != dstn)
+        if (ha_filter_decoded_size(f, in, n, &orig) < 0 || orig != dstn)
             return -1;
         size_t bs = load_be32(p + 8), pos = 12;
         if (bs > orig)
@@ -475,12 +493,14 @@ static int plugin_decode(const ha_filter *f, ha_codec_ctx *c, const void *in, si
     case HA_FILTER_BLOSC: {
         size_t z;
         *why = "blosc decompression failed: corrupt stream";
-        if (ha_filter_decoded_size(HA_FILTER_BLOSC, in, n, &z) < 0 || z != dstn ||
+        if (ha_filter_decoded_size(f, in, n, &z) < 0 || z != dstn ||
             dstn > BLOSC_MAX_BUFFERSIZE)
             return -1;
         return blosc_decompress_ctx(in, dst, dstn, 1) == (int)dstn ? 0 : -1;
     }
 #endif
+    case HA_FILTER_BITSHUFFLE:
+        return ha_bshuf_decode(f, in, n, dst, dstn, why);
     default:
         *why = "unsupported filter";
         return -1;

@@ -22,6 +22,7 @@
 /* The common plugin filters' registered ids (hdf5plugin's, HDF Group's list). */
 #define HA_FILTER_BLOSC 32001
 #define HA_FILTER_LZ4 32004
+#define HA_FILTER_BITSHUFFLE 32008 /* through a library loaded at run time (bshuf.h) */
 #define HA_FILTER_ZSTD 32015
 
 #define HA_PIPE_MAX_FILTERS 8
@@ -40,7 +41,8 @@ typedef struct {
     ha_filter f[HA_PIPE_MAX_FILTERS];
 } ha_pipeline;
 
-/* Whether this build can run filter `id` itself. */
+/* Whether this build can run filter `id` itself (for bitshuffle: whether
+ * its library loads, which the first call for it tries). */
 int ha_filter_known(int id);
 
 /* A growable malloc'd buffer. */
@@ -86,7 +88,7 @@ int ha_pipe_decode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t
                    unsigned mask, void *dst, size_t dstn, const char **why);
 
 /*
- * One plugin filter (zstd, lz4, blosc) on its own, for the filters
+ * One plugin filter (zstd, lz4, blosc, bitshuffle) on its own, for the filters
  * registered with HDF5's pipeline (h5plugins.c), which call these with a
  * context of their own.  Encode: 0, 1 if an optional filter does not
  * apply (the chunk is stored without it, as the plugin does), or -1 with
@@ -95,7 +97,7 @@ int ha_pipe_decode(const ha_pipeline *p, ha_codec_ctx *c, const void *in, size_t
  */
 int ha_filter_encode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n,
                       ha_buf *out, size_t *outn, const char **why);
-int ha_filter_decoded_size(int id, const void *in, size_t n, size_t *size);
+int ha_filter_decoded_size(const ha_filter *f, const void *in, size_t n, size_t *size);
 int ha_filter_decode1(const ha_filter *f, ha_codec_ctx *c, const void *in, size_t n, void *dst,
                       size_t dstn, const char **why);
 

@@ -3,16 +3,18 @@
  * function runs one filter of filters.c on HDF5's buffer, with a codec
  * context of its own for the call; HDF5 calls it on the executing thread
  * only, never on a codec worker.  The stored formats and cd_values are
- * those of the plugins hdf5plugin and PyTables ship (see filters.c).
+ * those of the plugins hdf5plugin and PyTables ship (see filters.c), and
+ * bitshuffle's (bshuf.h).
  */
 #include "h5plugins.h"
 
 #include <hdf5.h>
+#include <limits.h>
 #include <string.h>
 
+#include "bshuf.h"
 #include "filters.h"
 
-#if defined(HA_HAVE_ZSTD) || defined(HA_HAVE_LZ4) || defined(HA_HAVE_BLOSC)
 /* HDF5's filter callback for filter `id`: the new size, or 0 on failure
  * (for an optional filter on write: HDF5 stores the chunk without it). */
 static size_t run(int id, unsigned flags, size_t ncd, const unsigned cd[], size_t nbytes,
@@ -32,7 +34,7 @@ static size_t run(int id, unsigned flags, size_t ncd, const unsigned cd[], size_
     if (flags & H5Z_FLAG_REVERSE) {
         size_t n = 0;
         void *out = NULL;
-        if (ha_filter_decoded_size(id, *buf, nbytes, &n) == 0 &&
+        if (ha_filter_decoded_size(&f, *buf, nbytes, &n) == 0 &&
             (out = H5allocate_memory(n ? n : 1, 0)) != NULL) {
             if (ha_filter_decode1(&f, c, *buf, nbytes, out, n, &why) == 0) {
                 H5free_memory(*buf);
@@ -61,7 +63,6 @@ static size_t run(int id, unsigned flags, size_t ncd, const unsigned cd[], size_
     ha_codec_ctx_free(c);
     return ret;
 }
-#endif
 
 #ifdef HA_HAVE_ZSTD
 static size_t zstd_fn(unsigned flags, size_t ncd, const unsigned cd[], size_t nbytes,
@@ -135,13 +136,51 @@ static const H5Z_class2_t blosc_class = {
 };
 #endif
 
+/* Bitshuffle's set_local, as the bitshuffle filter's: cd_values become
+ * [version major, minor, the type's size, then the user's values] (the
+ * block size in elements and the compression).  A block size that is
+ * not a multiple of 8 elements fails the dataset's creation. */
+static herr_t bshuf_set_local(hid_t dcpl, hid_t type, hid_t space)
+{
+    (void)space;
+    unsigned flags, user[HA_FILTER_MAX_CD] = {0}, cd[HA_FILTER_MAX_CD + 3] = {0};
+    size_t n = HA_FILTER_MAX_CD;
+    size_t size = H5Tget_size(type);
+    if (H5Pget_filter_by_id2(dcpl, HA_FILTER_BITSHUFFLE, &flags, &n, user, 0, NULL, NULL) < 0 ||
+        size == 0 || size > UINT_MAX)
+        return -1;
+    if (n > HA_FILTER_MAX_CD)
+        n = HA_FILTER_MAX_CD;
+    if (n > 0 && user[0] % 8) {
+        H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_PLINE, H5E_BADVALUE,
+                 "bitshuffle: invalid block size %u (not a multiple of 8)", user[0]);
+        return -1;
+    }
+    cd[0] = HA_BSHUF_VERSION_MAJOR;
+    cd[1] = HA_BSHUF_VERSION_MINOR;
+    cd[2] = (unsigned)size;
+    memcpy(cd + 3, user, n * sizeof *user);
+    return H5Pmodify_filter(dcpl, HA_FILTER_BITSHUFFLE, flags, n + 3, cd);
+}
+
+static size_t bshuf_fn(unsigned flags, size_t ncd, const unsigned cd[], size_t nbytes,
+                       size_t *buf_size, void **buf)
+{
+    return run(HA_FILTER_BITSHUFFLE, flags, ncd, cd, nbytes, buf_size, buf);
+}
+/* The name is the bitshuffle filter's, as HDF5 stores it in the file. */
+static const H5Z_class2_t bshuf_class = {
+    H5Z_CLASS_T_VERS, HA_FILTER_BITSHUFFLE, 1, 1,
+    "bitshuffle; see https://github.com/kiyo-masui/bitshuffle", NULL, bshuf_set_local, bshuf_fn,
+};
+
 static void reg(const H5Z_class2_t *k)
 {
     if (H5Zfilter_avail(k->id) <= 0)
         H5Zregister(k);
 }
 
-void ha_h5plugins_register(void)
+static void register_static(void)
 {
     static int done; /* executing thread only */
     if (done)
@@ -156,8 +195,32 @@ void ha_h5plugins_register(void)
 #ifdef HA_HAVE_BLOSC
     reg(&blosc_class);
 #endif
-    (void)reg;
     H5Eclear2(H5E_DEFAULT);
+}
+
+/* Bitshuffle's library loads on first use, possibly after the others
+ * were registered: register its filter once it has. */
+static void register_bitshuffle(void)
+{
+    static int done; /* executing thread only */
+    if (done || !ha_bshuf_loaded())
+        return;
+    done = 1;
+    reg(&bshuf_class);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+void ha_h5plugins_register(void)
+{
+    register_static();
+    register_bitshuffle();
+}
+
+void ha_h5plugins_meet(int id)
+{
+    if (id == HA_FILTER_BITSHUFFLE)
+        ha_bshuf_available();
+    ha_h5plugins_register();
 }
 
 int ha_h5plugins_avail(int id)

@@ -39,7 +39,7 @@ static int op_libversion(ha_task *t)
 static int op_filter_info(ha_task *t)
 {
     ha_h5lzf_register();
-    ha_h5plugins_register();
+    ha_h5plugins_meet((int)t->ival);
     H5Z_filter_t id = (H5Z_filter_t)t->ival;
     htri_t avail = H5Zfilter_avail(id);
     unsigned flags = 0;

@@ -41,7 +41,7 @@ static hid_t make_dcpl(const ha_task *t, hid_t ftype)
         rc = H5Pset_filter(dcpl, HA_FILTER_LZF, H5Z_FLAG_OPTIONAL, 0, NULL);
     }
     if (rc >= 0 && d->filter_id) {
-        ha_h5plugins_register(); /* blosc's set_local fills in cd_values[0..3] */
+        ha_h5plugins_meet(d->filter_id); /* their set_local fills in cd_values */
         rc = H5Pset_filter(dcpl, (H5Z_filter_t)d->filter_id, H5Z_FLAG_OPTIONAL,
                            (size_t)d->filter_ncd, d->filter_cd);
     }
@@ -257,6 +257,8 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
         unsigned fc;
         H5Z_filter_t f = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd,
                                         sizeof name, name, &fc);
+        if (f >= 256)
+            ha_h5plugins_meet((int)f); /* bitshuffle's library loads when met */
         if (f == H5Z_FILTER_DEFLATE)
             d->gzip = ncd ? (int)cd[0] : 0;
         else if (f == H5Z_FILTER_SHUFFLE)

@@ -197,7 +197,8 @@ static int is_filter_id(PyObject *c)
 
 /* A plugin filter by id with compression_opts as its cd_values, which
  * make_dcpl hands to H5Pset_filter as h5py does (flagged optional).  Only
- * the filters this build registers with HDF5 (zstd, lz4, blosc) and lzf. */
+ * the filters this build registers with HDF5 (zstd, lz4, blosc, and
+ * bitshuffle when its library loads) and lzf. */
 static int parse_filter_id(create_args *a, ha_dcpl *d)
 {
     int overflow = 0;
@@ -241,6 +242,14 @@ static int parse_filter_id(create_args *a, ha_dcpl *d)
     }
     d->filter_ncd = (int)n;
     Py_DECREF(seq);
+    /* What bitshuffle's set_local would refuse, refused at submit. */
+    if (id == HA_FILTER_BITSHUFFLE && n > 0 && d->filter_cd[0] % 8) {
+        PyErr_Format(PyExc_ValueError,
+                     "Invalid bitshuffle block size: %u (a multiple of 8 elements, or 0 for "
+                     "the default)",
+                     d->filter_cd[0]);
+        return -1;
+    }
     return 0;
 }
 

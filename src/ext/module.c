@@ -344,7 +344,10 @@ static PyMethodDef module_methods[] = {
     {"filter_info", filter_info, METH_O,
      "filter_info($module, filter_id, /)\n--\n\n"
      "(available, config flags) of HDF5 filter `filter_id` in this process, h5async's own\n"
-     "filters (lzf, zstd, lz4, blosc) registered first.  Waits."},
+     "filters (lzf, zstd, lz4, blosc, bitshuffle) registered first.  Waits."},
+    {"_set_bitshuffle_paths", ha_set_bitshuffle_paths, METH_O,
+     "_set_bitshuffle_paths($module, paths, /)\n--\n\n"
+     "Where the bitshuffle filter's library may be (tried in order at first use)."},
     {"hdf5_version", hdf5_version, METH_NOARGS,
      "hdf5_version($module, /)\n--\n\nThe runtime HDF5 version as a tuple (major, minor, release)."},
     {"stats", stats, METH_NOARGS,

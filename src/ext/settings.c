@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bshuf.h"
 #include "config.h"
 #include "notify.h"
 
@@ -128,4 +129,38 @@ PyObject *ha_notify_open_error(int err)
         Py_DECREF(exc);
     }
     return NULL;
+}
+
+PyObject *ha_set_bitshuffle_paths(PyObject *m, PyObject *arg)
+{
+    (void)m;
+    PyObject *seq = PySequence_Fast(arg, "_set_bitshuffle_paths() takes a list of paths");
+    if (!seq)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), got = 0;
+    PyObject **bytes = PyMem_Calloc((size_t)n + 1, sizeof *bytes);
+    const char **paths = PyMem_Calloc((size_t)n + 1, sizeof *paths);
+    PyObject *r = NULL;
+    if (!bytes || !paths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; got < n; got++) {
+        if (!PyUnicode_FSConverter(PySequence_Fast_GET_ITEM(seq, got), &bytes[got]))
+            goto done;
+        paths[got] = PyBytes_AS_STRING(bytes[got]);
+    }
+    if (ha_bshuf_set_candidates(paths, (size_t)n) < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_INCREF(Py_None);
+    r = Py_None;
+done:
+    for (Py_ssize_t i = 0; bytes && i < got; i++)
+        Py_DECREF(bytes[i]);
+    PyMem_Free(bytes);
+    PyMem_Free(paths);
+    Py_DECREF(seq);
+    return r;
 }

@@ -27,4 +27,9 @@ int ha_threads_arg(PyObject *arg, int *out);
  * saying what ran out; returns NULL. */
 PyObject *ha_notify_open_error(int err);
 
+/* _set_bitshuffle_paths(paths): the files where the bitshuffle filter's
+ * library may be, tried in order the first time a bitshuffle dataset is
+ * met (the package passes HDF5_PLUGIN_PATH's and hdf5plugin's). */
+PyObject *ha_set_bitshuffle_paths(PyObject *m, PyObject *arg);
+
 #endif

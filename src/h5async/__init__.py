@@ -14,6 +14,7 @@ the default for all its objects, so plain h5py code becomes asynchronous::
 for writing a default event set: see docs/compat.md.
 """
 import atexit as _atexit
+import importlib.util as _ilu
 import os as _os
 
 from . import _aio, _h5async  # noqa: F401  (_aio makes es and futures awaitable)
@@ -46,6 +47,22 @@ def drain() -> None:
     """Wait until every operation submitted so far, in any event set, is done."""
     _h5async.drain()
 
+
+def _bitshuffle_libraries() -> list[str]:
+    """Where the bitshuffle filter's library may be: in HDF5_PLUGIN_PATH's
+    directories, then hdf5plugin's.  hdf5plugin is found, not imported
+    (importing it imports h5py, which may load another HDF5)."""
+    dirs = _os.environ.get("HDF5_PLUGIN_PATH", "").split(_os.pathsep)
+    try:
+        spec = _ilu.find_spec("hdf5plugin")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None:
+        dirs += [_os.path.join(d, "plugins") for d in spec.submodule_search_locations or ()]
+    return [_os.path.join(d, "libh5bshuf.so") for d in dirs if d]
+
+
+_h5async._set_bitshuffle_paths(_bitshuffle_libraries())
 
 # Data submitted and never waited for still reaches the disk: drain the
 # queue and close open files before the interpreter goes away.
