@@ -7,8 +7,10 @@
  *    counters and the reap list.  It is never held across an HDF5 call.
  *  - `busy` is the right to execute HDF5 calls.  The I/O thread takes it for
  *    each task it pops; a synchronous caller takes it when the queue is empty
- *    and the engine idle, and runs its task inline.  Because a caller only
- *    runs inline when nothing is queued, FIFO order holds either way.
+ *    and the engine idle, and runs its task inline.  A thread waiting for
+ *    queued work takes it to run the first queued task when that task is
+ *    small (ha_engine_help_locked).  Tasks only ever start from the queue's
+ *    head, or inline when nothing is queued, so FIFO order holds for all.
  *  - `work` wakes the I/O thread; `done` wakes anyone waiting for a
  *    completion.  `done` is broadcast only when someone waits on it.
  *  - A task stays counted in its event set until it has completed, so
@@ -384,6 +386,34 @@ static void execute(ha_task *t)
     tls_executor = 0;
 }
 
+/*
+ * Pop the queue's first task and execute it on this thread (engine mutex
+ * held on entry and on return; released while executing).  The I/O thread
+ * runs every task this way, and so does a synchronous caller that finds
+ * the engine idle with small tasks queued ahead of it (ha_engine_help_locked).
+ */
+static void run_first_locked(void)
+{
+    ha_task *t = eng.queue.next;
+    unlink_locked(t);
+    t->status = HA_RUNNING;
+    eng.busy = 1;
+    eng.running_seq = t->seq;
+    eng.running_op = t->op;
+    pthread_mutex_unlock(&eng.mu);
+
+    execute(t);
+
+    pthread_mutex_lock(&eng.mu);
+    eng.busy = 0;
+    int drop = complete_locked(t);
+    if (drop) {
+        pthread_mutex_unlock(&eng.mu);
+        ha_task_unref(t);
+        pthread_mutex_lock(&eng.mu);
+    }
+}
+
 static void *io_thread(void *arg)
 {
     (void)arg;
@@ -394,24 +424,7 @@ static void *io_thread(void *arg)
             pthread_cond_wait(&eng.work, &eng.mu);
         if (queue_empty())
             break;
-        ha_task *t = eng.queue.next;
-        unlink_locked(t);
-        t->status = HA_RUNNING;
-        eng.busy = 1;
-        eng.running_seq = t->seq;
-        eng.running_op = t->op;
-        pthread_mutex_unlock(&eng.mu);
-
-        execute(t);
-
-        pthread_mutex_lock(&eng.mu);
-        eng.busy = 0;
-        int drop = complete_locked(t);
-        if (drop) {
-            pthread_mutex_unlock(&eng.mu);
-            ha_task_unref(t);
-            pthread_mutex_lock(&eng.mu);
-        }
+        run_first_locked();
     }
     pthread_mutex_unlock(&eng.mu);
     return NULL;
@@ -589,18 +602,13 @@ ha_status ha_task_status(ha_task *t)
     return s;
 }
 
-int ha_submit(ha_task *t)
+/* Queue `t` (engine mutex held): 0, HA_SUBMIT_ES_CLOSED or -1. */
+static int submit_locked(ha_task *t)
 {
-    pthread_once(&init_once, init_engine);
-    pthread_mutex_lock(&eng.mu);
-    if (t->es && !ha_es_accepts_locked(t->es)) {
-        pthread_mutex_unlock(&eng.mu);
+    if (t->es && !ha_es_accepts_locked(t->es))
         return HA_SUBMIT_ES_CLOSED;
-    }
-    if (eng.closed || start_locked() < 0) {
-        pthread_mutex_unlock(&eng.mu);
+    if (eng.closed || start_locked() < 0)
         return -1;
-    }
     ha_task_ref(t);
     t->seq = ++eng.seq;
     t->status = HA_QUEUED;
@@ -610,10 +618,61 @@ int ha_submit(ha_task *t)
         ha_es_submit_locked(t->es, t);
     eng.stats.submitted++;
     enqueue_locked(t);
-    if (!eng.busy)
-        pthread_cond_signal(&eng.work);
-    pthread_mutex_unlock(&eng.mu);
     return 0;
+}
+
+int ha_submit(ha_task *t)
+{
+    pthread_once(&init_once, init_engine);
+    pthread_mutex_lock(&eng.mu);
+    int rc = submit_locked(t);
+    int wake = rc == 0 && !eng.busy;
+    pthread_mutex_unlock(&eng.mu);
+    /* Signalled after unlocking: a thread woken under the mutex would only
+     * block on it again, a second hand-off on every submit. */
+    if (wake)
+        pthread_cond_signal(&eng.work);
+    return rc;
+}
+
+/*
+ * Whether a waiting caller may run `t` itself.  Only small tasks: the
+ * hand-off it saves matters only for them, and a caller running a task
+ * cannot check for Ctrl-C until it ends.  Never a file open, which can
+ * block indefinitely (a FIFO, a lock), nor the test-only sleep, which
+ * stands for a task of unknown length.
+ */
+#define HELP_MAX_BYTES ((size_t)1 << 20)
+
+static int helpable(const ha_task *t)
+{
+    return t->nbytes <= HELP_MAX_BYTES && t->op != HA_OP_FILE_OPEN && t->op != HA_OP_SLEEP;
+}
+
+/*
+ * A thread about to wait for queued work helps instead: when no one is
+ * executing and the first queued task is small, it runs that task itself.
+ * The work and its order are the same as on the I/O thread; what is saved
+ * is two thread hand-offs per wait (wake the I/O thread, be woken by it),
+ * which on a virtual machine cost tens of microseconds, more than a small
+ * task: a queued read followed by f[name], or by its Future's result().
+ * Not inside a task (an executor's nested wait), nor during the exit drain.
+ */
+int ha_engine_help_locked(void)
+{
+    if (tls_executor || eng.busy || eng.exiting || queue_empty() ||
+        !helpable(eng.queue.next))
+        return 0;
+    eng.stats.helped_runs++;
+    run_first_locked();
+    return 1;
+}
+
+void ha_engine_wait_end_locked(void)
+{
+    /* What a helper leaves queued goes back to the I/O thread. */
+    if (!eng.busy && !queue_empty())
+        pthread_cond_signal(&eng.work);
 }
 
 static int wait_task_locked(ha_task *t, double timeout)
@@ -626,17 +685,26 @@ static int wait_task_locked(ha_task *t, double timeout)
         eng.stats.waits++;
     }
     while (t->status <= HA_RUNNING) {
+        if (ha_engine_help_locked()) {
+            if (deadline >= 0 && ha_now() > deadline && t->status <= HA_RUNNING) {
+                ok = 0;
+                break;
+            }
+            continue;
+        }
         if (!ha_engine_wait_done(deadline) && t->status <= HA_RUNNING) {
             ok = 0;
             break;
         }
     }
+    ha_engine_wait_end_locked();
     eng.stats.blocked_ns += (uint64_t)((ha_now() - start) * 1e9);
     return ok;
 }
 
 int ha_task_wait(ha_task *t, double timeout)
 {
+    pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
     int ok = wait_task_locked(t, timeout);
     pthread_mutex_unlock(&eng.mu);
@@ -648,10 +716,12 @@ int ha_run(ha_task *t, double timeout)
     pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
     if (!queue_empty() || eng.busy || tls_executor) {
+        /* Queued behind others: wait for its turn (helping, see above). */
+        int rc = submit_locked(t);
+        if (rc == 0)
+            rc = wait_task_locked(t, timeout);
         pthread_mutex_unlock(&eng.mu);
-        if (ha_submit(t) < 0)
-            return -1;
-        return ha_task_wait(t, timeout);
+        return rc;
     }
     if (t->es && !ha_es_accepts_locked(t->es)) {
         pthread_mutex_unlock(&eng.mu);

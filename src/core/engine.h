@@ -32,7 +32,9 @@ int ha_submit(ha_task *t);
  */
 int ha_run(ha_task *t, double timeout);
 
-/* Wait for a submitted task; same return as ha_run. */
+/* Wait for a submitted task; same return as ha_run.  Like ha_run and
+ * ha_es_wait, it may run small queued tasks itself meanwhile (engine.c,
+ * ha_engine_help_locked), so `timeout` can be exceeded by one such task. */
 int ha_task_wait(ha_task *t, double timeout);
 
 /* Cancel a queued task; returns 1 if it was still queued and is cancelled. */
@@ -138,6 +140,7 @@ ha_status ha_task_status(ha_task *t);
 typedef struct {
     uint64_t submitted;     /* tasks queued for the I/O thread */
     uint64_t inline_runs;   /* synchronous tasks run on the caller's thread */
+    uint64_t helped_runs;   /* queued tasks a waiting synchronous caller ran */
     uint64_t completed;
     uint64_t failed;
     uint64_t cancelled;
@@ -216,6 +219,12 @@ void ha_engine_unlock(void);
 /* Wait on the completion condition until `deadline` (ha_now() scale, < 0
  * forever); returns 0 on timeout.  Engine mutex held. */
 int ha_engine_wait_done(double deadline);
+/* Before waiting: run the first queued task on this thread if it is small
+ * and no one executes; 1 if it ran one (the mutex was released meanwhile).
+ * After a wait that helped, ha_engine_wait_end_locked() hands what is left
+ * back to the I/O thread.  Engine mutex held. */
+int ha_engine_help_locked(void);
+void ha_engine_wait_end_locked(void);
 /* Remove a queued task (engine mutex held); returns 1 if it was queued. */
 int ha_engine_dequeue_locked(ha_task *t);
 /* Cancel the queued tasks of `es` (all queued tasks if NULL) but file

@@ -92,9 +92,15 @@ uint64_t ha_es_wait(ha_eventset *es, double timeout)
     ha_engine_lock();
     double deadline = timeout < 0 ? -1 : ha_now() + timeout;
     while (es->in_progress) {
+        if (ha_engine_help_locked()) {
+            if (deadline >= 0 && ha_now() > deadline)
+                break;
+            continue;
+        }
         if (!ha_engine_wait_done(deadline))
             break;
     }
+    ha_engine_wait_end_locked();
     uint64_t left = es->in_progress;
     ha_engine_unlock();
     return left;

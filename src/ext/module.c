@@ -92,8 +92,8 @@ static PyObject *stats(PyObject *m, PyObject *unused)
     (void)unused;
     ha_stats s;
     ha_stats_get(&s);
-    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsdsKsKsKsKsKsKsK}", "submitted", s.submitted,
-                         "inline_runs", s.inline_runs, "completed", s.completed, "failed",
+    PyObject *d = Py_BuildValue("{sKsKsKsKsKsKsKsdsKsKsKsKsKsKsK}", "submitted", s.submitted,
+                         "inline_runs", s.inline_runs, "helped_runs", s.helped_runs, "completed", s.completed, "failed",
                          s.failed, "cancelled", s.cancelled, "waits", s.waits, "blocked_seconds",
                          (double)s.blocked_ns * 1e-9, "queued", s.queued, "staged_bytes",
                          s.staged_bytes, "staged_peak", s.staged_peak, "held_bytes",

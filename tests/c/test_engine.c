@@ -102,6 +102,78 @@ TEST(concurrent_submitters_serialised)
         ha_task_unref(all[i]);
 }
 
+/*
+ * Waiting threads run small queued tasks themselves (ha_engine_help_locked):
+ * each thread queues two tasks, then runs a third synchronously, or waits
+ * for the second, or for its event set.  Whoever executes, every thread's
+ * tasks must run in submission order and no two tasks at once.
+ */
+#define HELP_THREADS 3
+#define HELP_ROUNDS 300
+
+static ha_task *help_tasks[HELP_THREADS][HELP_ROUNDS * 3];
+
+static void *help_worker(void *arg)
+{
+    int k = (int)(intptr_t)arg, n = 0;
+    ha_eventset *es = ha_es_new();
+    for (int r = 0; r < HELP_ROUNDS; r++) {
+        ha_task *a = submit_noop(es), *b = submit_noop(es);
+        help_tasks[k][n++] = a;
+        help_tasks[k][n++] = b;
+        ha_task *c = task_new(HA_OP_NOOP, NULL);
+        switch ((r + k) % 3) {
+        case 0: /* a synchronous call behind them */
+            if (ha_run(c, WAIT_LONG) != 1)
+                abort();
+            break;
+        case 1: /* a Future's wait, then the call */
+            if (ha_task_wait(b, WAIT_LONG) != 1 || ha_run(c, WAIT_LONG) != 1)
+                abort();
+            break;
+        default: /* the event set's wait, then the call */
+            if (ha_es_wait(es, -1) != 0 || ha_run(c, WAIT_LONG) != 1)
+                abort();
+        }
+        help_tasks[k][n++] = c;
+    }
+    ha_es_unref(es);
+    return NULL;
+}
+
+TEST(waiters_help_in_queue_order)
+{
+    ha_stats s0, s1;
+    ha_stats_get(&s0);
+    pthread_t th[HELP_THREADS];
+    for (int i = 0; i < HELP_THREADS; i++)
+        ASSERT_EQ(pthread_create(&th[i], NULL, help_worker, (void *)(intptr_t)i), 0);
+    for (int i = 0; i < HELP_THREADS; i++)
+        ASSERT_EQ(pthread_join(th[i], NULL), 0);
+    ASSERT_EQ(ha_drain(WAIT_LONG), 1);
+    ha_stats_get(&s1);
+
+    enum { N = HELP_THREADS * HELP_ROUNDS * 3 };
+    static ha_task *all[N];
+    int n = 0;
+    for (int i = 0; i < HELP_THREADS; i++) {
+        for (int j = 0; j < HELP_ROUNDS * 3; j++) {
+            ha_task *t = help_tasks[i][j];
+            ASSERT_EQ(t->status, HA_DONE);
+            if (j)
+                ASSERT_DBL_GE(t->t_start, help_tasks[i][j - 1]->t_end);
+            all[n++] = t;
+        }
+    }
+    qsort(all, (size_t)n, sizeof all[0], by_start);
+    for (int i = 1; i < n; i++)
+        ASSERT_DBL_GE(all[i]->t_start, all[i - 1]->t_end);
+    for (int i = 0; i < n; i++)
+        ha_task_unref(all[i]);
+    ASSERT_EQ(s1.completed - s0.completed, (uint64_t)N);
+    fprintf(stderr, "# helped %llu\n", (unsigned long long)(s1.helped_runs - s0.helped_runs));
+}
+
 TEST(es_wait_timeout)
 {
     ha_eventset *es = ha_es_new();

@@ -7,6 +7,7 @@
     /* test_engine.c */                                                      \
     X(queue_fifo_order)                                                      \
     X(concurrent_submitters_serialised)                                      \
+    X(waiters_help_in_queue_order)                                           \
     X(es_wait_timeout)                                                       \
     X(es_counts)                                                             \
     X(es_errors_fail_op)                                                     \
