@@ -660,9 +660,14 @@ static int helpable(const ha_task *t)
  */
 int ha_engine_help_locked(void)
 {
-    if (tls_executor || eng.busy || eng.exiting || queue_empty() ||
-        !helpable(eng.queue.next))
+    if (tls_executor || eng.busy || queue_empty())
         return 0;
+    if (eng.exiting || !helpable(eng.queue.next)) {
+        /* The I/O thread may have gone back to sleep while this thread
+         * helped: it must take this task, or nobody will. */
+        pthread_cond_signal(&eng.work);
+        return 0;
+    }
     eng.stats.helped_runs++;
     run_first_locked();
     return 1;

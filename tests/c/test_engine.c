@@ -174,6 +174,29 @@ TEST(waiters_help_in_queue_order)
     fprintf(stderr, "# helped %llu\n", (unsigned long long)(s1.helped_runs - s0.helped_runs));
 }
 
+/*
+ * A waiter that helped and then meets a task it may not run (a long one)
+ * must hand the queue back to the I/O thread, which may be asleep: with an
+ * unbounded wait, anything else is a deadlock.
+ */
+TEST(waiter_hands_unhelpable_task_back)
+{
+    for (int r = 0; r < 200; r++) {
+        ha_eventset *es = ha_es_new();
+        ha_task *a = submit_noop(es);
+        ha_task *b = submit_sleep(100, es); /* 0.1 ms, but never helped */
+        ha_task *c = submit_noop(es);
+        ASSERT_EQ(ha_es_wait(es, -1), 0);
+        ASSERT_EQ(c->status, HA_DONE);
+        ASSERT_DBL_GE(b->t_start, a->t_end);
+        ASSERT_DBL_GE(c->t_start, b->t_end);
+        ha_task_unref(a);
+        ha_task_unref(b);
+        ha_task_unref(c);
+        ha_es_unref(es);
+    }
+}
+
 TEST(es_wait_timeout)
 {
     ha_eventset *es = ha_es_new();

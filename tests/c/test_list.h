@@ -8,6 +8,7 @@
     X(queue_fifo_order)                                                      \
     X(concurrent_submitters_serialised)                                      \
     X(waiters_help_in_queue_order)                                           \
+    X(waiter_hands_unhelpable_task_back)                                     \
     X(es_wait_timeout)                                                       \
     X(es_counts)                                                             \
     X(es_errors_fail_op)                                                     \
