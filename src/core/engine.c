@@ -47,6 +47,8 @@ static struct {
     int started;
     int stopping;
     int waiters;            /* threads blocked on `done` */
+    int io_asleep;          /* the I/O thread waits on `work` */
+    int io_woken;           /* ... and has been signalled since */
     pthread_t thread;
     ha_task *reap_head;
     ha_task **reap_tail;
@@ -420,8 +422,11 @@ static void *io_thread(void *arg)
     pthread_mutex_lock(&eng.mu);
     for (;;) {
         /* Stop only when asked and nothing is queued or running. */
-        while ((queue_empty() || eng.busy) && !(eng.stopping && queue_empty() && !eng.busy))
+        while ((queue_empty() || eng.busy) && !(eng.stopping && queue_empty() && !eng.busy)) {
+            eng.io_asleep = 1;
             pthread_cond_wait(&eng.work, &eng.mu);
+            eng.io_asleep = eng.io_woken = 0;
+        }
         if (queue_empty())
             break;
         run_first_locked();
@@ -450,6 +455,7 @@ static void atfork_child(void)
     init_conds();
     eng.queue.next = eng.queue.prev = &eng.queue;
     eng.busy = eng.started = eng.stopping = eng.waiters = 0;
+    eng.io_asleep = eng.io_woken = 0;
     eng.reap_head = NULL;
     eng.reap_tail = &eng.reap_head;
     eng.deferred = NULL; /* the parent's: never closed here */
@@ -626,7 +632,12 @@ int ha_submit(ha_task *t)
     pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
     int rc = submit_locked(t);
-    int wake = rc == 0 && !eng.busy;
+    /* One wake-up per sleep: tasks submitted before the woken I/O thread
+     * gets the mutex are found by it anyway (a futex wake is the dearest
+     * part of a small submit). */
+    int wake = rc == 0 && !eng.busy && eng.io_asleep && !eng.io_woken;
+    if (wake)
+        eng.io_woken = 1;
     pthread_mutex_unlock(&eng.mu);
     /* Signalled after unlocking: a thread woken under the mutex would only
      * block on it again, a second hand-off on every submit. */
