@@ -457,9 +457,10 @@ class Group(_MappingHDF5, HLObject, MutableMapping[str, "Group | Dataset"]):
     def __contains__(self, name: object) -> bool:
         """Whether a link `name` exists.  Waits for the check.  "." path
         components name the group they are in, as h5py takes them."""
-        if isinstance(name, bytes) and b"." in name.split(b"/"):
+        # the common name has no "." at all: no split for it
+        if isinstance(name, bytes) and b"." in name and b"." in name.split(b"/"):
             name = name.decode("utf-8", "surrogateescape")
-        if isinstance(name, str) and "." in name.split("/"):
+        if isinstance(name, str) and "." in name and "." in name.split("/"):
             kept = [p for p in name.split("/") if p and p != "."]
             if not kept:
                 return True  # ".", "./", "/./": the group itself
