@@ -34,6 +34,13 @@ ha_task *ha_named_task(ha_state *st, ObjectID *self, ha_opkind op, PyObject *nam
  * finished task (the caller unrefs it) or NULL with an exception. */
 ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name);
 
+/* A new task `op` on `self` (checked open and of this process), for the
+ * caller to fill in and pass to ha_run_owned; NULL with an exception. */
+ha_task *ha_obj_task(ha_state *st, ObjectID *self, ha_opkind op);
+/* Run `t` synchronously: the finished task, or NULL with an exception (t
+ * is released then).  Accepts NULL (an earlier failure) and passes it on. */
+ha_task *ha_run_owned(ha_state *st, ha_task *t);
+
 /* The names a LINK_LIST / ATTR_LIST task returned, as a list of str. */
 PyObject *ha_names_list(ha_task *t);
 

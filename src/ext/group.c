@@ -264,20 +264,29 @@ static PyObject *get_ref(ObjectID *self, PyObject *unused)
 }
 
 /* Run a task that answers a question about `name`; returns its result. */
-ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name)
+ha_task *ha_obj_task(ha_state *st, ObjectID *self, ha_opkind op)
 {
-    ha_state *st = ha_state_of((PyObject *)self);
-    ha_task *t = name ? ha_named_task(st, self, op, name, NULL) : NULL;
-    if (!name) {
-        if (ha_oid_check(st, self) < 0 || !(t = ha_new_task(op)))
-            return NULL;
-        t->obj = ha_handle_ref(self->h);
-    }
+    ha_task *t = NULL;
+    if (ha_oid_check(st, self) < 0 || !(t = ha_new_task(op)))
+        return NULL;
+    t->obj = ha_handle_ref(self->h);
+    return t;
+}
+
+ha_task *ha_run_owned(ha_state *st, ha_task *t)
+{
     if (t && ha_run_sync(st, t) < 0) {
         ha_task_unref(t);
         t = NULL;
     }
     return t;
+}
+
+ha_task *ha_ask(ObjectID *self, ha_opkind op, PyObject *name)
+{
+    ha_state *st = ha_state_of((PyObject *)self);
+    return ha_run_owned(st, name ? ha_named_task(st, self, op, name, NULL)
+                                 : ha_obj_task(st, self, op));
 }
 
 PyObject *ha_names_list(ha_task *t)

@@ -305,15 +305,11 @@ static PyObject *get_create_plist(ObjectID *self, PyObject *unused)
         return NULL;
     }
     ha_state *st = ha_state_of((PyObject *)self);
-    ha_task *t = NULL;
-    if (ha_oid_check(st, self) < 0 || !(t = ha_new_task(HA_OP_CRT_ORDER)))
+    ha_task *t = ha_obj_task(st, self, HA_OP_CRT_ORDER);
+    if (t)
+        t->ival = self->kind == HA_OBJ_FILE;
+    if (!(t = ha_run_owned(st, t)))
         return NULL;
-    t->obj = ha_handle_ref(self->h);
-    t->ival = self->kind == HA_OBJ_FILE;
-    if (ha_run_sync(st, t) < 0) {
-        ha_task_unref(t);
-        return NULL;
-    }
     long flags = (long)t->result.ival;
     ha_task_unref(t);
     PyObject *mod = PyImport_ImportModule("h5async._compat.h5p");

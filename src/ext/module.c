@@ -35,13 +35,12 @@ static PyObject *filter_info(PyObject *m, PyObject *arg)
     if (id == -1 && PyErr_Occurred())
         return NULL;
     ha_task *t = ha_new_task(HA_OP_FILTER_INFO);
-    if (!t)
+    if (t)
+        t->ival = id;
+    if (!(t = ha_run_owned(ha_state_mod(m), t)))
         return NULL;
-    t->ival = id;
-    PyObject *r = NULL;
-    if (ha_run_sync(ha_state_mod(m), t) == 0)
-        r = Py_BuildValue("(OK)", t->result.ival ? Py_True : Py_False,
-                          (unsigned long long)t->result.token[0]);
+    PyObject *r = Py_BuildValue("(OK)", t->result.ival ? Py_True : Py_False,
+                                (unsigned long long)t->result.token[0]);
     ha_task_unref(t);
     return r;
 }
@@ -50,11 +49,9 @@ static PyObject *hdf5_version(PyObject *m, PyObject *unused)
 {
     (void)unused;
     /* Even a version query initialises HDF5, so the engine runs it. */
-    ha_task *t = ha_new_task(HA_OP_LIBVERSION);
-    if (!t || ha_run_sync(ha_state_mod(m), t) < 0) {
-        ha_task_unref(t);
+    ha_task *t = ha_run_owned(ha_state_mod(m), ha_new_task(HA_OP_LIBVERSION));
+    if (!t)
         return NULL;
-    }
     long long v = t->result.ival;
     ha_task_unref(t);
     return Py_BuildValue("(LLL)", v / 1000000, v / 1000 % 1000, v % 1000);

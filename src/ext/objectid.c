@@ -5,6 +5,7 @@
  */
 #include "objectid.h"
 
+#include "common.h"
 #include "dtype.h"
 #include "errors.h"
 #include "submit.h"
@@ -120,22 +121,14 @@ static int fetch_token(ha_state *st, ObjectID *o)
 {
     if (o->have_token)
         return 0;
-    if (ha_oid_check(st, o) < 0)
+    ha_task *t = ha_run_owned(st, ha_obj_task(st, o, HA_OP_OBJ_INFO));
+    if (!t)
         return -1;
-    ha_task *t = ha_task_new(HA_OP_OBJ_INFO);
-    if (!t) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    t->obj = ha_handle_ref(o->h);
-    int rc = ha_run_sync(st, t);
-    if (rc == 0) {
-        o->fileno = t->result.ival;
-        memcpy(o->token, t->result.token, sizeof o->token);
-        o->have_token = 1;
-    }
+    o->fileno = t->result.ival;
+    memcpy(o->token, t->result.token, sizeof o->token);
+    o->have_token = 1;
     ha_task_unref(t);
-    return rc;
+    return 0;
 }
 
 static PyObject *oid_richcompare(ObjectID *a, PyObject *b, int op)

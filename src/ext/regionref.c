@@ -27,16 +27,15 @@ static PyObject *regionref_create(ObjectID *self, PyObject *key)
     }
     if (ha_index_parse(key, self->ext.rank, self->ext.dims, &idx) < 0)
         return NULL;
-    ha_task *t = ha_new_task(HA_OP_REGREF_CREATE);
+    ha_task *t = ha_obj_task(st, self, HA_OP_REGREF_CREATE);
     if (!t) {
         ha_sel_clear(&idx.sel);
         return NULL;
     }
-    t->obj = ha_handle_ref(self->h);
     t->fsel = idx.sel; /* the task owns the lists now */
-    PyObject *r = NULL;
-    if (ha_run_sync(st, t) == 0)
-        r = ha_regionref_new(st->RegionReferenceType, t->result.data);
+    if (!(t = ha_run_owned(st, t)))
+        return NULL;
+    PyObject *r = ha_regionref_new(st->RegionReferenceType, t->result.data);
     ha_task_unref(t);
     return r;
 }
@@ -59,17 +58,12 @@ static ha_task *region_info(ObjectID *self, PyObject *ref)
         PyErr_SetString(PyExc_ValueError, "Invalid HDF5 region reference (null)");
         return NULL;
     }
-    ha_task *t = ha_new_task(HA_OP_REGREF_INFO);
+    ha_task *t = ha_obj_task(st, self, HA_OP_REGREF_INFO);
     if (!t)
         return NULL;
-    t->obj = ha_handle_ref(self->h);
     t->fsel.kind = HA_SEL_REGION;
     memcpy(t->fsel.region, bytes, HA_REGREF_SIZE);
-    if (ha_run_sync(st, t) < 0) {
-        ha_task_unref(t);
-        return NULL;
-    }
-    return t;
+    return ha_run_owned(st, t);
 }
 
 static PyObject *dims_tuple(int rank, const uint64_t *dims)
