@@ -315,48 +315,54 @@ static void copy_box(int rank, const uint64_t *len, size_t esize, const unsigned
 
 /* ---- the slots and their jobs ---- */
 
+typedef struct steps steps;
+
 typedef struct {
     const info *in;
     const geom *g;
     unsigned char *buf;     /* the block, packed */
     const char *path;       /* the dataset's, for trace records */
+    const steps *st;
 } op;
 
 typedef struct {
     ha_job job;             /* first: the job is the slot */
     const op *o;
     uint64_t i;             /* chunk number */
+    int has_job;            /* executing thread only: the chunk went to a worker */
     ha_buf data;            /* write: the encoded chunk; read: the raw one */
     size_t n;
     unsigned mask;
     const char *why;        /* set when the job failed */
 } slot;
 
-static void encode_chunk(ha_job *j, ha_codec_ctx *c);
-static void decode_chunk(ha_job *j, ha_codec_ctx *c);
+/* What a write and a read do differently; run() does the rest. */
+struct steps {
+    ha_opkind trace;                            /* the workers' trace records */
+    void (*codec)(slot *s, ha_codec_ctx *c);    /* a worker's part of a chunk */
+    /* The executing thread's part before the codec: 1 to run it, 0 when
+     * the chunk is done without it, -1 on failure (HDF5's error stack
+     * set).  NULL: always run it. */
+    int (*before)(hid_t did, slot *s);
+    /* Its part once the codec succeeded: 0, or -1 as above.  NULL: none. */
+    int (*after)(hid_t did, slot *s);
+    /* Counted when the operation succeeds: it, the chunks that had a job,
+     * and (if not NULL) those done without one. */
+    uint64_t *ops, *chunks, *nojob;
+};
 
-/* The jobs, traced on the worker's own track when tracing is on. */
-static void encode_job(ha_job *j, ha_codec_ctx *c)
-{
-    double t0 = ha_trace_on() ? ha_now() : 0;
-    encode_chunk(j, c);
-    if (t0)
-        ha_trace_codec(HA_OP_CODEC_ENCODE, t0, ha_now(), ((slot *)j)->o->in->chunk_bytes,
-                       ((slot *)j)->o->path);
-}
-
-static void decode_job(ha_job *j, ha_codec_ctx *c)
-{
-    double t0 = ha_trace_on() ? ha_now() : 0;
-    decode_chunk(j, c);
-    if (t0)
-        ha_trace_codec(HA_OP_CODEC_DECODE, t0, ha_now(), ((slot *)j)->o->in->chunk_bytes,
-                       ((slot *)j)->o->path);
-}
-
-static void encode_chunk(ha_job *j, ha_codec_ctx *c)
+/* The job, traced on the worker's own track when tracing is on. */
+static void codec_job(ha_job *j, ha_codec_ctx *c)
 {
     slot *s = (slot *)j;
+    double t0 = ha_trace_on() ? ha_now() : 0;
+    s->o->st->codec(s, c);
+    if (t0)
+        ha_trace_codec(s->o->st->trace, t0, ha_now(), s->o->in->chunk_bytes, s->o->path);
+}
+
+static void encode_chunk(slot *s, ha_codec_ctx *c)
+{
     const info *in = s->o->in;
     const geom *g = s->o->g;
     uint64_t off[HA_MAX_RANK], lo[HA_MAX_RANK], len[HA_MAX_RANK], zero[HA_MAX_RANK] = {0};
@@ -383,9 +389,8 @@ static void encode_chunk(ha_job *j, ha_codec_ctx *c)
     ha_pipe_encode(&in->pipe, c, src, in->chunk_bytes, &s->data, &s->n, &s->mask, &s->why);
 }
 
-static void decode_chunk(ha_job *j, ha_codec_ctx *c)
+static void decode_chunk(slot *s, ha_codec_ctx *c)
 {
-    slot *s = (slot *)j;
     const info *in = s->o->in;
     const geom *g = s->o->g;
     uint64_t off[HA_MAX_RANK], lo[HA_MAX_RANK], len[HA_MAX_RANK], zero[HA_MAX_RANK] = {0};
@@ -446,63 +451,25 @@ static size_t window(int workers, uint64_t nchunks)
     return (size_t)(w < nchunks ? w : nchunks);
 }
 
-/* ---- writes ---- */
+/* ---- the executing thread's steps (direct chunk I/O) ---- */
 
-int ha_chunkpipe_write(ha_task *t, ha_handle *h, int64_t did)
-{
-    geom g;
-    info *in = qualify(t, h, did, &g);
-    int workers = in ? ha_pool_ensure() : 0;
-    if (!in || workers < 1)
-        return HA_PIPE_DECLINED;
 #if HAVE_DIRECT_CHUNK
-    op o = {in, &g, t->buf, h->path};
-    size_t w = window(workers, g.nchunks);
-    slot *slots = slots_new(&o, w);
-    if (!slots)
-        return ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
-    uint64_t next = 0, done = 0;
-    int failed = 0;
-    while (done < next || (!failed && next < g.nchunks)) {
-        while (!failed && next < g.nchunks && next - done < w) {
-            slot *s = &slots[next % w];
-            s->i = next++;
-            s->why = NULL;
-            s->job.run = encode_job;
-            ha_pool_submit(&s->job);
-        }
-        /* Chunks go to HDF5 in order, as each completes. */
-        slot *s = &slots[done++ % w];
-        ha_pool_wait(&s->job);
-        if (failed)
-            continue;
-        if (s->why) {
-            failed = fail_chunk(t, &g, in, s->i, s->why);
-            continue;
-        }
-        uint64_t lo[HA_MAX_RANK], len[HA_MAX_RANK], off[HA_MAX_RANK];
-        hsize_t hoff[HA_MAX_RANK];
-        chunk_at(&g, in, s->i, off, lo, len);
-        for (int d = 0; d < g.rank; d++)
-            hoff[d] = off[d];
-        if (H5Dwrite_chunk(did, H5P_DEFAULT, s->mask, hoff, s->n, s->data.p) < 0)
-            failed = ha_op_fail(t);
-    }
-    slots_free(slots, w);
-    if (failed)
-        return -1;
-    count(&stats.writes, 1);
-    count(&stats.chunks_written, g.nchunks);
-    ha_emulate_io(t->nbytes);
-    return 0;
-#else
-    return HA_PIPE_DECLINED;
-#endif
+/* Chunk s->i's offset in the dataset, as HDF5 takes it. */
+static void chunk_offset(const slot *s, hsize_t *hoff)
+{
+    uint64_t off[HA_MAX_RANK], lo[HA_MAX_RANK], len[HA_MAX_RANK];
+    chunk_at(s->o->g, s->o->in, s->i, off, lo, len);
+    for (int d = 0; d < s->o->g->rank; d++)
+        hoff[d] = off[d];
 }
 
-/* ---- reads ---- */
+static int write_chunk(hid_t did, slot *s)
+{
+    hsize_t off[HA_MAX_RANK];
+    chunk_offset(s, off);
+    return H5Dwrite_chunk(did, H5P_DEFAULT, s->mask, off, s->n, s->data.p) < 0 ? -1 : 0;
+}
 
-#if HAVE_DIRECT_CHUNK
 /* The stored chunk at `off` into s->data; 1 if it was read, 0 if it is
  * not allocated, -1 on failure (HDF5's error stack set). */
 static int fetch(hid_t did, const hsize_t *off, slot *s)
@@ -530,10 +497,12 @@ static int fetch(hid_t did, const hsize_t *off, slot *s)
 
 /* A chunk never written: HDF5 reads its part of the block, which gives
  * the fill value (and honours every fill setting) without a codec. */
-static int read_unallocated(hid_t did, const geom *g, const uint64_t *off, const uint64_t *lo,
-                            const uint64_t *len, void *buf)
+static int read_unallocated(hid_t did, const slot *s)
 {
+    const geom *g = s->o->g;
+    uint64_t off[HA_MAX_RANK], lo[HA_MAX_RANK], len[HA_MAX_RANK];
     hsize_t hoff[HA_MAX_RANK], hlo[HA_MAX_RANK], hlen[HA_MAX_RANK], hdims[HA_MAX_RANK];
+    chunk_at(g, s->o->in, s->i, off, lo, len);
     for (int d = 0; d < g->rank; d++) {
         hoff[d] = off[d];
         hlo[d] = lo[d];
@@ -545,7 +514,7 @@ static int read_unallocated(hid_t did, const geom *g, const uint64_t *off, const
     int rc = ftype >= 0 && fspace >= 0 && mspace >= 0 &&
                      H5Sselect_hyperslab(fspace, H5S_SELECT_SET, hoff, NULL, hlen, NULL) >= 0 &&
                      H5Sselect_hyperslab(mspace, H5S_SELECT_SET, hlo, NULL, hlen, NULL) >= 0 &&
-                     H5Dread(did, ftype, mspace, fspace, H5P_DEFAULT, buf) >= 0
+                     H5Dread(did, ftype, mspace, fspace, H5P_DEFAULT, s->o->buf) >= 0
                  ? 0
                  : -1;
     ha_close_type(ftype);
@@ -553,78 +522,93 @@ static int read_unallocated(hid_t did, const geom *g, const uint64_t *off, const
     ha_close_space(mspace);
     return rc;
 }
+
+static int read_chunk(hid_t did, slot *s)
+{
+    hsize_t off[HA_MAX_RANK];
+    chunk_offset(s, off);
+    int got = fetch(did, off, s);
+    if (got == 0)
+        return read_unallocated(did, s);
+    /* A decoder that fails without saying why still fails the chunk. */
+    s->why = "not decoded";
+    return got;
+}
+
+static const steps writing = {HA_OP_CODEC_ENCODE, encode_chunk, NULL, write_chunk,
+                              &stats.writes, &stats.chunks_written, NULL};
+static const steps reading = {HA_OP_CODEC_DECODE, decode_chunk, read_chunk, NULL,
+                              &stats.reads, &stats.chunks_read, &stats.chunks_unallocated};
+#else
+/* Never run: qualify() declines everything without direct chunk I/O. */
+static const steps writing = {HA_OP_CODEC_ENCODE, encode_chunk, NULL, NULL, NULL, NULL, NULL};
+static const steps reading = {HA_OP_CODEC_DECODE, decode_chunk, NULL, NULL, NULL, NULL, NULL};
 #endif
 
-int ha_chunkpipe_read(ha_task *t, ha_handle *h, int64_t did)
+/* ---- one loop for both ---- */
+
+/*
+ * Run the operation's chunks through `st`, a window of them in flight.
+ * The executing thread starts chunks and takes them back in chunk order,
+ * whatever order workers finish in, so HDF5 sees them in order and the
+ * first failure it meets is the one reported.  After it no chunk starts,
+ * but those in flight are waited for before their slots go.
+ */
+static int run(ha_task *t, ha_handle *h, hid_t did, const steps *st)
 {
     geom g;
     info *in = qualify(t, h, did, &g);
     int workers = in ? ha_pool_ensure() : 0;
     if (!in || workers < 1)
         return HA_PIPE_DECLINED;
-#if HAVE_DIRECT_CHUNK
-    op o = {in, &g, t->buf, h->path};
+    op o = {in, &g, t->buf, h->path, st};
     size_t w = window(workers, g.nchunks);
     slot *slots = slots_new(&o, w);
     if (!slots)
         return ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
-    uint64_t next = 0, unallocated = 0;
+    uint64_t next = 0, done = 0, nojob = 0;
     int failed = 0;
-    char *busy = calloc(w, 1); /* slot holds a submitted job */
-    if (!busy) {
-        slots_free(slots, w);
-        return ha_op_fail_code(t, HA_E_NOMEM, "out of memory");
-    }
-    for (; !failed && next < g.nchunks; next++) {
-        slot *s = &slots[next % w];
-        if (busy[next % w]) {
-            /* Reuse the oldest slot once its chunk is decoded. */
-            ha_pool_wait(&s->job);
-            busy[next % w] = 0;
-            if (s->why) {
-                failed = fail_chunk(t, &g, in, s->i, s->why);
-                break;
-            }
-        }
-        uint64_t off[HA_MAX_RANK], lo[HA_MAX_RANK], len[HA_MAX_RANK];
-        hsize_t hoff[HA_MAX_RANK];
-        chunk_at(&g, in, next, off, lo, len);
-        for (int d = 0; d < g.rank; d++)
-            hoff[d] = off[d];
-        int got = fetch(did, hoff, s);
-        if (got == 0) {
-            unallocated++;
-            if (read_unallocated(did, &g, off, lo, len, t->buf) < 0)
+    while (done < next || (!failed && next < g.nchunks)) {
+        /* Start the next chunk while the window has room; else take back
+         * the oldest, whose slot the next chunk needs. */
+        if (!failed && next < g.nchunks && next - done < w) {
+            slot *s = &slots[next % w];
+            s->i = next++;
+            s->why = NULL;
+            int r = st->before ? st->before(did, s) : 1;
+            s->has_job = r > 0;
+            if (r < 0)
                 failed = ha_op_fail(t);
+            else if (r == 0)
+                nojob++;
+            else {
+                s->job.run = codec_job;
+                ha_pool_submit(&s->job);
+            }
             continue;
         }
-        if (got < 0) {
+        slot *s = &slots[done++ % w];
+        if (!s->has_job)
+            continue;
+        ha_pool_wait(&s->job);
+        if (failed)
+            continue;
+        if (s->why)
+            failed = fail_chunk(t, &g, in, s->i, s->why);
+        else if (st->after && st->after(did, s) < 0)
             failed = ha_op_fail(t);
-            break;
-        }
-        s->i = next;
-        s->why = "not decoded";
-        s->job.run = decode_job;
-        busy[next % w] = 1;
-        ha_pool_submit(&s->job);
     }
-    for (size_t k = 0; k < w; k++) {
-        if (!busy[k])
-            continue;
-        ha_pool_wait(&slots[k].job);
-        if (slots[k].why && !failed)
-            failed = fail_chunk(t, &g, in, slots[k].i, slots[k].why);
-    }
-    free(busy);
     slots_free(slots, w);
     if (failed)
         return -1;
-    count(&stats.reads, 1);
-    count(&stats.chunks_read, g.nchunks - unallocated);
-    count(&stats.chunks_unallocated, unallocated);
+    count(st->ops, 1);
+    count(st->chunks, g.nchunks - nojob);
+    if (st->nojob)
+        count(st->nojob, nojob);
     ha_emulate_io(t->nbytes);
     return 0;
-#else
-    return HA_PIPE_DECLINED;
-#endif
 }
+
+int ha_chunkpipe_write(ha_task *t, ha_handle *h, int64_t did) { return run(t, h, did, &writing); }
+
+int ha_chunkpipe_read(ha_task *t, ha_handle *h, int64_t did) { return run(t, h, did, &reading); }
