@@ -183,6 +183,8 @@ typedef struct {
     void *fill;                  /* NULL or one element in the dataset's type; owned */
     int track_order;
     int is_virtual;              /* layout H5D_VIRTUAL (mappings: ha_vmap) */
+    int opens_files;             /* read back: virtual, or external storage: a
+                                    transfer opens other files */
 } ha_dcpl;
 
 /*

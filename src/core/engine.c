@@ -647,42 +647,68 @@ int ha_submit(ha_task *t)
 }
 
 /*
- * Whether a waiting caller may run `t` itself.  Only small tasks: the
- * hand-off it saves matters only for them, and a caller running a task
- * cannot check for Ctrl-C until it ends.  Never a file open, which can
- * block indefinitely (a FIFO, a lock), nor the test-only sleep, which
- * stands for a task of unknown length.
+ * Whether a waiting thread may run `t` itself.  A synchronous call's own
+ * task (`own`), always: running it inline is what the call does when the
+ * queue is empty.  Someone else's, only when it is known to end quickly,
+ * since the thread cannot answer Ctrl-C or its timeout meanwhile: a small
+ * transfer or attribute operation on an object already open.  Not a
+ * transfer of a virtual or external-storage dataset (it opens other files,
+ * which can block indefinitely: a FIFO, a lock), nor anything that opens
+ * or walks a path (an external link may lead to such a file), copies or
+ * visits (metadata work of any length with no bytes counted).
  */
 #define HELP_MAX_BYTES ((size_t)1 << 20)
 
-static int helpable(const ha_task *t)
+static int helpable(const ha_task *t, int own)
 {
-    return t->nbytes <= HELP_MAX_BYTES && t->op != HA_OP_FILE_OPEN && t->op != HA_OP_SLEEP;
+    if (own)
+        return 1;
+    if (t->nbytes > HELP_MAX_BYTES)
+        return 0;
+    switch (t->op) {
+    case HA_OP_DSET_READ:
+    case HA_OP_DSET_WRITE:
+        return !(t->obj && t->obj->opens_files);
+    case HA_OP_ATTR_READ:
+    case HA_OP_ATTR_WRITE:
+    case HA_OP_ATTR_EXISTS:
+    case HA_OP_ATTR_LIST:
+    case HA_OP_ATTR_DELETE:
+    case HA_OP_NOOP:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /*
  * A thread about to wait for queued work helps instead: when no one is
- * executing and the first queued task is small, it runs that task itself.
+ * executing and the first queued task is helpable, it runs that task itself.
  * The work and its order are the same as on the I/O thread; what is saved
  * is two thread hand-offs per wait (wake the I/O thread, be woken by it),
  * which on a virtual machine cost tens of microseconds, more than a small
  * task: a queued read followed by f[name], or by its Future's result().
  * Not inside a task (an executor's nested wait), nor during the exit drain.
  */
-int ha_engine_help_locked(void)
+static int help_locked(const ha_task *own)
 {
     if (tls_executor || eng.busy || queue_empty())
         return 0;
-    if (eng.exiting || !helpable(eng.queue.next)) {
+    ha_task *first = eng.queue.next;
+    if (eng.exiting || !helpable(first, first == own)) {
         /* The I/O thread may have gone back to sleep while this thread
          * helped: it must take this task, or nobody will. */
         pthread_cond_signal(&eng.work);
         return 0;
     }
-    eng.stats.helped_runs++;
+    if (first != own)
+        eng.stats.helped_runs++;
+    first->ran_inline = 1; /* on a calling thread: its track in a trace */
     run_first_locked();
     return 1;
 }
+
+int ha_engine_help_locked(void) { return help_locked(NULL); }
 
 void ha_engine_wait_end_locked(void)
 {
@@ -691,7 +717,9 @@ void ha_engine_wait_end_locked(void)
         pthread_cond_signal(&eng.work);
 }
 
-static int wait_task_locked(ha_task *t, double timeout)
+/* Wait for `t`, helping; `own`: t is the waiting thread's synchronous call,
+ * which it runs itself when its turn comes. */
+static int wait_task_locked(ha_task *t, double timeout, int own)
 {
     double start = ha_now();
     double deadline = timeout < 0 ? -1 : start + timeout;
@@ -701,7 +729,7 @@ static int wait_task_locked(ha_task *t, double timeout)
         eng.stats.waits++;
     }
     while (t->status <= HA_RUNNING) {
-        if (ha_engine_help_locked()) {
+        if (help_locked(own ? t : NULL)) {
             if (deadline >= 0 && ha_now() > deadline && t->status <= HA_RUNNING) {
                 ok = 0;
                 break;
@@ -718,14 +746,17 @@ static int wait_task_locked(ha_task *t, double timeout)
     return ok;
 }
 
-int ha_task_wait(ha_task *t, double timeout)
+static int wait_task(ha_task *t, double timeout, int own)
 {
     pthread_once(&init_once, init_engine);
     pthread_mutex_lock(&eng.mu);
-    int ok = wait_task_locked(t, timeout);
+    int ok = wait_task_locked(t, timeout, own);
     pthread_mutex_unlock(&eng.mu);
     return ok;
 }
+
+int ha_task_wait(ha_task *t, double timeout) { return wait_task(t, timeout, 0); }
+int ha_run_wait(ha_task *t, double timeout) { return wait_task(t, timeout, 1); }
 
 int ha_run(ha_task *t, double timeout)
 {
@@ -735,7 +766,7 @@ int ha_run(ha_task *t, double timeout)
         /* Queued behind others: wait for its turn (helping, see above). */
         int rc = submit_locked(t);
         if (rc == 0)
-            rc = wait_task_locked(t, timeout);
+            rc = wait_task_locked(t, timeout, 1);
         pthread_mutex_unlock(&eng.mu);
         return rc;
     }

@@ -26,15 +26,21 @@ int ha_submit(ha_task *t);
 
 /*
  * Run `t` synchronously: inline when the engine is idle, otherwise queued
- * and waited for.  Returns 1 when the task has completed (see t->status),
- * 0 when `timeout` seconds passed first (it stays queued; wait again with
- * ha_task_wait).  timeout < 0 waits forever.
+ * and waited for (the waiting thread runs it itself when its turn comes,
+ * and small tasks ahead of it: ha_engine_help_locked).  Returns 1 when the
+ * task has completed (see t->status), 0 when `timeout` seconds passed first
+ * (it stays queued; wait again with ha_run_wait).  timeout < 0 waits
+ * forever.
  */
 int ha_run(ha_task *t, double timeout);
 
+/* Go on waiting for a task ha_run() timed out on; same return. */
+int ha_run_wait(ha_task *t, double timeout);
+
 /* Wait for a submitted task; same return as ha_run.  Like ha_run and
  * ha_es_wait, it may run small queued tasks itself meanwhile (engine.c,
- * ha_engine_help_locked), so `timeout` can be exceeded by one such task. */
+ * ha_engine_help_locked), so `timeout` can be exceeded by one such task
+ * (a small transfer or attribute operation). */
 int ha_task_wait(ha_task *t, double timeout);
 
 /* Cancel a queued task; returns 1 if it was still queued and is cancelled. */

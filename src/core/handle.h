@@ -62,6 +62,9 @@ struct ha_handle {
     void *pipe;             /* dataset: chunkpipe.c's description of it (plain
                                malloc'd data, freed with the handle), or NULL */
     void *xcache;           /* dataset: xfercache.c's ids, closed with it, or NULL */
+    int opens_files;        /* dataset: virtual or external storage, whose
+                               transfers open other files (set by the task
+                               that opened it, read under the engine mutex) */
 
     /* submitter fields */
     int closing;            /* close submitted: no new operations */

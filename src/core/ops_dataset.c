@@ -149,6 +149,7 @@ int ha_op_dset_create(ha_task *t)
     ha_close_plist(lcpl);
     if (did < 0)
         return ha_op_fail(t);
+    t->target->opens_files = t->dcpl.is_virtual;
     ha_handle_set_open(t->target, did);
     /* data= given: the initial write belongs to the same task. */
     if (t->buf)
@@ -241,6 +242,7 @@ int ha_dcpl_read(hid_t did, int rank, const ha_type *type, ha_dcpl *d)
         return -1;
     H5D_layout_t layout = H5Pget_layout(dcpl);
     d->is_virtual = layout == H5D_VIRTUAL;
+    d->opens_files = d->is_virtual || H5Pget_external_count(dcpl) > 0;
     if (layout == H5D_CHUNKED) {
         hsize_t chunk[HA_MAX_RANK];
         if (H5Pget_chunk(dcpl, rank, chunk) == rank) {

@@ -99,6 +99,7 @@ int ha_op_adopt_opened(ha_task *t, hid_t id)
     }
     t->result.kind = kind;
     t->target->kind = kind;
+    t->target->opens_files = kind == HA_OBJ_DATASET && t->result.dcpl.opens_files;
     ha_handle_set_open(t->target, id);
     return 0;
 }

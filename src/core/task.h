@@ -222,7 +222,8 @@ struct ha_task {
     void *user;             /* extension data, reaped on a Python thread */
 
     double t_submit, t_start, t_end; /* monotonic seconds */
-    int ran_inline;         /* executed on the caller's thread (fast path) */
+    int ran_inline;         /* executed on a calling thread (the inline fast
+                               path, or a waiting thread helping) */
     int waited;             /* engine mutex: someone has waited for it */
     uint64_t seq;           /* engine mutex: submission order, from 1 */
 };

@@ -76,7 +76,7 @@ int ha_wait_task(ha_task *t)
     for (;;) {
         int done;
         Py_BEGIN_ALLOW_THREADS
-        done = ha_task_wait(t, WAIT_SLICE);
+        done = ha_run_wait(t, WAIT_SLICE);
         Py_END_ALLOW_THREADS
         if (done)
             return 0;
