@@ -218,6 +218,10 @@ void ha_stage_free(void *p, size_t n);
 void ha_stage_trim(void);
 /* The staging cap, which also bounds what the pool keeps (engine.c). */
 void ha_stage_pool_limit(uint64_t cap);
+/* Bytes the pool holds now, and how long a buffer may wait in it unused
+ * before it is freed (default 10 s); for tests. */
+size_t ha_stage_pool_bytes(void);
+void ha_stage_pool_idle(double seconds);
 
 /*
  * Checked sizes.  Every count of elements (a product of extents or of

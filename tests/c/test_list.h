@@ -23,6 +23,7 @@
     X(staged_bytes_inline)                                                   \
     X(stage_backpressure)                                                    \
     X(stage_pool_reuses_large_buffers)                                       \
+    X(stage_pool_frees_idle_buffers)                                         \
     /* test_hdf5.c */                                                        \
     X(hdf5_group_exists)                                                     \
     X(hdf5_dependency_names_root)                                            \

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runner.h"
 #include "test_util.h"
@@ -125,4 +126,32 @@ TEST(stage_pool_reuses_large_buffers)
     ha_stage_free(small, 100);
     ha_stage_trim();
     ha_stage_pool_limit(UINT64_MAX);
+}
+
+/* A buffer left unused in the pool is freed at the next allocation or
+ * release after the idle time; one in use meanwhile is not. */
+TEST(stage_pool_frees_idle_buffers)
+{
+    const size_t mib = (size_t)1 << 20;
+    ha_stage_trim();
+    ha_stage_pool_idle(0.05);
+    void *a = ha_stage_alloc(4 * mib), *b = ha_stage_alloc(8 * mib);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    memset(a, 1, 4 * mib);
+    memset(b, 2, 8 * mib);
+    ha_stage_free(a, 4 * mib);
+    ASSERT_EQ(ha_stage_pool_bytes(), 4 * mib);
+    struct timespec nap = {0, 100 * 1000 * 1000};
+    nanosleep(&nap, NULL);
+    ha_stage_free(b, 8 * mib); /* sweeps `a`, keeps `b` */
+    ASSERT_EQ(ha_stage_pool_bytes(), 8 * mib);
+    void *c = ha_stage_alloc(8 * mib); /* `b` again, its data no concern */
+    ASSERT_EQ(c == b, 1);
+    memset(c, 3, 8 * mib);
+    ASSERT_EQ(((unsigned char *)c)[8 * mib - 1], 3);
+    ha_stage_free(c, 8 * mib);
+    ha_stage_pool_idle(10.0);
+    ha_stage_trim();
+    ASSERT_EQ(ha_stage_pool_bytes(), 0);
 }
