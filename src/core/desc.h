@@ -222,6 +222,10 @@ void ha_stage_pool_limit(uint64_t cap);
  * before it is freed (default 10 s); for tests. */
 size_t ha_stage_pool_bytes(void);
 void ha_stage_pool_idle(double seconds);
+/* For the engine's fork handlers (engine.c): the pool's mutex. */
+void ha_stage_fork_prepare(void);
+void ha_stage_fork_parent(void);
+void ha_stage_fork_child(void);
 
 /*
  * Checked sizes.  Every count of elements (a product of extents or of

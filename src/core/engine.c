@@ -443,15 +443,21 @@ static void atfork_prepare(void)
     pthread_mutex_lock(&eng.mu);
     while (eng.busy)
         ha_engine_wait_done(-1);
+    ha_stage_fork_prepare(); /* a leaf under the engine mutex */
 }
 
-static void atfork_parent(void) { pthread_mutex_unlock(&eng.mu); }
+static void atfork_parent(void)
+{
+    ha_stage_fork_parent();
+    pthread_mutex_unlock(&eng.mu);
+}
 
 static void atfork_child(void)
 {
     /* The I/O thread does not exist here.  Start afresh; tasks and handles
      * inherited from the parent are abandoned (the parent owns them). */
     pthread_mutex_init(&eng.mu, NULL);
+    ha_stage_fork_child();
     init_conds();
     eng.queue.next = eng.queue.prev = &eng.queue;
     eng.busy = eng.started = eng.stopping = eng.waiters = 0;

@@ -14,9 +14,10 @@
  * reused as they are.  A buffer idle for POOL_IDLE seconds is freed at the
  * next allocation or release, and ha_stage_trim() empties the pool at exit.
  *
- * A buffer is taken for a request it fits without wasting more than half
- * of it.  Its recorded size is what its last user asked for, which never
- * exceeds what it holds.
+ * A buffer is taken only for a request of exactly its size (loops of large
+ * writes repeat their sizes).  So the size it is released with is always
+ * what it holds, whoever allocated it (staging of objects uses calloc): the
+ * pool's count is exact, and it never hands out less than is asked for.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -49,12 +50,29 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static void drop_locked(int i);
+static void free_all(void **bufs, int n);
+
 void ha_stage_pool_limit(uint64_t cap)
 {
+    void *over[POOL_SLOTS];
+    int n = 0;
     pthread_mutex_lock(&pool.mu);
     pool.limit = cap > SIZE_MAX ? SIZE_MAX : (size_t)cap;
+    /* A lower cap applies to what the pool already holds. */
+    while (pool.bytes > pool.limit) {
+        over[n++] = pool.buf[pool.n - 1];
+        drop_locked(pool.n - 1);
+    }
     pthread_mutex_unlock(&pool.mu);
+    free_all(over, n);
 }
+
+/* fork(): the pool's mutex must not be held by a thread the child lacks
+ * (the engine's atfork handlers call these, after taking its mutex). */
+void ha_stage_fork_prepare(void) { pthread_mutex_lock(&pool.mu); }
+void ha_stage_fork_parent(void) { pthread_mutex_unlock(&pool.mu); }
+void ha_stage_fork_child(void) { pthread_mutex_init(&pool.mu, NULL); }
 
 static void drop_locked(int i)
 {
@@ -85,7 +103,8 @@ static void free_all(void **bufs, int n)
         free(bufs[i]);
 }
 
-/* The smallest pooled buffer that holds `n` bytes without wasting half. */
+/* A pooled buffer of exactly `n` bytes, the most recently pooled one
+ * (its pages the likeliest to be still in place). */
 static void *take(size_t n)
 {
     void *p = NULL, *stale[POOL_SLOTS];
@@ -93,8 +112,7 @@ static void *take(size_t n)
     int nstale = sweep_locked(stale);
     int best = -1;
     for (int i = 0; i < pool.n; i++)
-        if (pool.size[i] >= n && pool.size[i] / 2 <= n &&
-            (best < 0 || pool.size[i] < pool.size[best]))
+        if (pool.size[i] == n && (best < 0 || pool.since[i] > pool.since[best]))
             best = i;
     if (best >= 0) {
         p = pool.buf[best];

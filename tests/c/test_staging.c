@@ -98,8 +98,8 @@ TEST(stage_backpressure)
     ha_task_unref(head);
 }
 
-/* Released large staging buffers are reused for requests they fit (without
- * wasting half), and the pool keeps no more than the cap allows. */
+/* Released large staging buffers are reused for requests of their size,
+ * and the pool keeps no more than the cap allows. */
 TEST(stage_pool_reuses_large_buffers)
 {
     const size_t mib = (size_t)1 << 20;
@@ -109,12 +109,20 @@ TEST(stage_pool_reuses_large_buffers)
     ASSERT_NOT_NULL(a);
     memset(a, 1, 8 * mib);
     ha_stage_free(a, 8 * mib);
-    void *b = ha_stage_alloc(6 * mib); /* fits, wastes less than half */
+    void *b = ha_stage_alloc(8 * mib); /* its size: the same buffer */
     ASSERT_EQ(b == a, 1);
-    ha_stage_free(b, 6 * mib);
-    void *c = ha_stage_alloc(2 * mib); /* would waste more than half: a new one */
+    memset(b, 2, 8 * mib);
+    ha_stage_free(b, 8 * mib);
+    ASSERT_EQ(ha_stage_pool_bytes(), 8 * mib);
+    void *c = ha_stage_alloc(6 * mib); /* smaller: a new one, or the pool's
+                                          count would not be what it holds */
     ASSERT_EQ(c != b, 1);
-    ha_stage_free(c, 2 * mib);
+    memset(c, 3, 6 * mib);
+    ha_stage_free(c, 6 * mib);
+    ASSERT_EQ(ha_stage_pool_bytes(), 14 * mib);
+    ha_stage_pool_limit(10 * mib); /* a lower cap trims what is held */
+    ASSERT_LE(ha_stage_pool_bytes(), 10 * mib);
+    ha_stage_pool_limit(64 * mib);
     void *big = ha_stage_alloc(80 * mib); /* over the pool's limit: not kept */
     ASSERT_NOT_NULL(big);
     ha_stage_free(big, 80 * mib);
