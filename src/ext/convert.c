@@ -294,6 +294,15 @@ static void *stage_objects(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
     return out;
 }
 
+void ha_stage_clear_padding(void *buf, PyArray_Descr *d, size_t n)
+{
+    /* numpy copies structured elements field by field, so padding keeps
+     * what the buffer held, and a reused staging buffer holds an earlier
+     * write's bytes, perhaps another file's: zero it, as fresh memory is. */
+    if (buf && PyDataType_HASFIELDS(d))
+        memset(buf, 0, n);
+}
+
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
 {
     if (PyArray_DESCR(arr)->kind == 'T') {
@@ -315,6 +324,7 @@ void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes)
         memcpy(buf, PyArray_DATA(arr), n);
     } else {
         PyArray_Descr *d = PyArray_DESCR(arr);
+        ha_stage_clear_padding(buf, d, n);
         Py_INCREF(d);
         PyObject *w = PyArray_NewFromDescr(&PyArray_Type, d, PyArray_NDIM(arr),
                                            PyArray_DIMS(arr), NULL, buf,

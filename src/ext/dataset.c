@@ -466,6 +466,7 @@ void *ha_stage_for_selection(PyObject *value, PyArray_Descr *dtype, const ha_typ
         PyErr_NoMemory();
         goto done;
     }
+    ha_stage_clear_padding(staged, dtype, n);
     Py_INCREF(dtype);
     dst = (PyArrayObject *)PyArray_NewFromDescr(&PyArray_Type, dtype, rank, dims, NULL, staged,
                                                 direct ? NPY_ARRAY_CARRAY : 0, NULL);

@@ -69,6 +69,9 @@ int ha_descr_is_vlstr(PyArray_Descr *d, int *utf8);
  * NULL with an error.
  */
 void *ha_stage_array(PyArrayObject *arr, const ha_type *t, size_t *nbytes);
+/* Zero staging buffer `buf` (n bytes) before numpy copies elements of
+ * structured dtype `d` into it field by field, leaving the padding alone. */
+void ha_stage_clear_padding(void *buf, PyArray_Descr *d, size_t n);
 
 /*
  * Build an array of `dtype` and shape from `data` (copied) as the

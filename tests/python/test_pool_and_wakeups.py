@@ -16,8 +16,10 @@ extension's exported C symbols (ctypes) where a test needs them.
 """
 import sys
 
+import numpy as np
 import pytest
 
+import h5async
 from subproc import check_ok, run_script
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -583,3 +585,38 @@ with h5async.File(sys.argv[1], "r") as g:
 print("ok")
 """, p)
     assert out.strip() == "ok"
+
+
+# ---- padding of reused buffers --------------------------------------------------
+
+def test_compound_padding_is_zero_in_a_reused_staging_buffer(tmp_path):
+    # A 4 MiB write of 0xAB bytes leaves its staging buffer in the pool; a
+    # compound with padding, converted from a strided array (numpy copies
+    # it field by field), is staged into that same buffer.  The file must
+    # hold zeros in the padding, as it does with fresh memory, not the
+    # earlier write's bytes.
+    p = tmp_path / "f.h5"
+    dt = np.dtype({"names": ["a", "b"], "formats": ["i1", "f8"], "offsets": [0, 8],
+                   "itemsize": 16})
+    n = (4 << 20) // 16
+    es = h5async.EventSet()
+    with h5async.File(p, "w") as f:
+        raw = f.create_dataset("raw", shape=(n * 16,), dtype="u1")
+        raw.write(np.s_[:], np.full(n * 16, 0xAB, "u1"), es=es)
+        es.wait()
+        d = f.create_dataset("c", shape=(n,), dtype=dt)
+        src = np.zeros(2 * n, dtype=dt)[::2]
+        src["a"], src["b"] = 1, 2.0
+        d.write(np.s_[:], src, es=es)
+        es.wait()
+    es.close()
+    out = check_ok(run_script(r"""
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    d = f["c"]
+    off, size = d.id.get_offset(), d.id.get_storage_size()
+    assert (d["a"][...] == 1).all() and (d["b"][...] == 2.0).all()
+raw = np.fromfile(sys.argv[1], dtype="u1")[off:off + size].reshape(-1, 16)
+print(sorted(set(raw[:, 1:8].ravel().tolist())))
+""", str(p)))
+    assert out.strip() == "[0]"
